@@ -1,0 +1,176 @@
+"""Identity: bearer JWTs verified on every request, and the actor they name.
+
+Production verifies tokens from an OpenID Connect issuer's JWKS; the embedded stack runs a
+local issuer (an RSA key pair on disk) whose tokens `siks token` prints.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from siks_events.model import DomainError
+
+ALGORITHMS = ["RS256"]
+
+
+class Role(StrEnum):
+    """Who someone is to the system; access is by role and region."""
+
+    VILLAGE_OPERATOR = "village_operator"
+    ENUMERATOR = "enumerator"
+    SUPERVISOR = "supervisor"
+    DISTRICT_OFFICE = "district_office"
+    PROVINCE_OFFICE = "province_office"
+    MINISTRY = "ministry"
+    LKS = "lks"
+    DUKCAPIL = "dukcapil"
+    BPJS = "bpjs"
+    SYSTEM = "system"
+    AUDITOR = "auditor"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The verified caller: subject, role and region code ('' means national scope)."""
+
+    subject: str
+    role: Role
+    region: str = ""
+
+    def covers(self, region_code: str) -> bool:
+        """Whether a region code lies inside this actor's region."""
+        return region_code.startswith(self.region)
+
+
+class Unauthenticated(DomainError):
+    """The request carries no valid bearer token."""
+
+    code = "unauthenticated"
+
+
+class TokenVerifier:
+    """Checks a token's signature, expiry, issuer and audience, and reads the actor from it."""
+
+    def __init__(
+        self, *, issuer: str, audience: str, public_key: str | None = None, jwks_url: str | None = None
+    ) -> None:
+        if not public_key and not jwks_url:
+            raise ValueError("a TokenVerifier needs a public key or a JWKS URL")
+        self.issuer = issuer
+        self.audience = audience
+        self.public_key = public_key
+        self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+
+    @classmethod
+    def from_settings(cls, settings) -> TokenVerifier:
+        key = settings.auth_public_key_file.read_text() if settings.auth_public_key_file else None
+        return cls(
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            public_key=key,
+            jwks_url=settings.auth_jwks_url,
+        )
+
+    def verify(self, token: str) -> Actor:
+        """The actor a token names; raises Unauthenticated with the reason."""
+        try:
+            key = self.jwks.get_signing_key_from_jwt(token).key if self.jwks else self.public_key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the token has expired") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthenticated("the token's signature does not verify") from None
+        except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+            raise Unauthenticated(f"the token is not valid: {exc}") from None
+        try:
+            role = Role(claims.get("role"))
+        except ValueError:
+            raise Unauthenticated(f"the token names no known role: {claims.get('role')!r}") from None
+        region = str(claims.get("region") or "")
+        if region and (not region.isdigit() or len(region) not in (2, 4, 6, 10)):
+            raise Unauthenticated(f"the token's region {region!r} is not a region code")
+        return Actor(subject=str(claims["sub"]), role=role, region=region)
+
+
+class LocalIssuer:
+    """The embedded stack's token issuer: an RSA key pair kept in a directory."""
+
+    def __init__(self, directory: Path, *, issuer: str = "siks-local", audience: str = "siks-ng") -> None:
+        self.directory = Path(directory)
+        self.issuer = issuer
+        self.audience = audience
+
+    @property
+    def private_key_file(self) -> Path:
+        return self.directory / "issuer-private.pem"
+
+    @property
+    def public_key_file(self) -> Path:
+        return self.directory / "issuer-public.pem"
+
+    def ensure_keys(self) -> LocalIssuer:
+        """Create the key pair once; later runs keep it, so issued tokens stay valid."""
+        if not self.private_key_file.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            self.private_key_file.touch(mode=0o600)
+            self.private_key_file.write_bytes(pem)
+            self.public_key_file.write_bytes(
+                key.public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+        return self
+
+    def issue(self, *, role: Role | str, region: str = "", subject: str | None = None, ttl: int = 3600) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject or f"{Role(role).value}-{uuid.uuid4().hex[:8]}",
+            "role": Role(role).value,
+            "region": region,
+            "iat": now,
+            "exp": now + ttl,
+        }
+        return jwt.encode(claims, self.private_key_file.read_text(), algorithm="RS256")
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Actor:
+    """FastAPI dependency: the verified actor, or a 401 problem."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("this endpoint needs a bearer token (Authorization: Bearer <jwt>)")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    actor = verifier.verify(credentials.credentials)
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]

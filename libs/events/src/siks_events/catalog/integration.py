@@ -1,0 +1,48 @@
+"""Events the integration service publishes: what other government systems told us."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from siks_events.catalog import register
+from siks_events.model import Event, Nik, RegionCode
+
+TOPIC = "siks.integration.events"
+
+
+@register
+class DeathReported(Event):
+    """Dukcapil reported a death (laporan kematian): the person is deceased from `died_on`."""
+
+    type: ClassVar[str] = "siks.integration.deceased-reported.v1"
+    topic: ClassVar[str] = TOPIC
+    subject_field: ClassVar[str | None] = "nik"
+
+    report_id: str
+    nik: Nik
+    name: str
+    died_on: date
+    place_of_death: str | None = None
+    certificate_number: str
+    reporting_office: str | None = None
+
+
+@register
+class DomicileMoved(Event):
+    """Dukcapil reported a move of domicile (pindah domisili) of one person or a whole KK."""
+
+    type: ClassVar[str] = "siks.integration.moved-domicile.v1"
+    topic: ClassVar[str] = TOPIC
+    subject_field: ClassVar[str | None] = "subject_id"
+
+    move_id: str
+    nik: Nik | None = None
+    kk_number: str | None = None
+    from_region: RegionCode
+    to_region: RegionCode
+    moved_on: date
+
+    @property
+    def subject_id(self) -> str:
+        return self.nik or self.kk_number or self.move_id

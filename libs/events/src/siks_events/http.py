@@ -1,0 +1,135 @@
+"""HTTP edge shared by every service: RFC 9457 problems, access logs, request ids, tracing."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from siks_events import telemetry
+from siks_events.auth import Unauthenticated
+from siks_events.model import Conflict, DomainError, Forbidden, NotFound, RuleViolated
+
+access_log = logging.getLogger("siks.access")
+
+PROBLEM_JSON = "application/problem+json"
+_STATUS = [(Unauthenticated, 401), (NotFound, 404), (Conflict, 409), (RuleViolated, 422), (Forbidden, 403)]
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """An `application/problem+json` response; `errors` point at the fields at fault."""
+    base = getattr(request.app.state, "problem_base_uri", "urn:siks-ng:problem:")
+    body: dict[str, Any] = {
+        "type": base + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_of(error: DomainError) -> int:
+    return next((status for cls, status in _STATUS if isinstance(error, cls)), 400)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = status_of(exc)
+    errors = [{"pointer": f"#/{exc.field}", "detail": exc.detail}] if exc.field else None
+    headers = {"WWW-Authenticate": 'Bearer realm="siks-ng"'} if status == 401 else None
+    title = (type(exc).__doc__ or exc.code).strip().splitlines()[0]
+    return problem(request, status=status, code=exc.code, title=title, detail=exc.detail, errors=errors,
+                   headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        location = list(err.get("loc", ()))
+        if location and location[0] in ("body", "query", "path", "header"):
+            location = location[1:]
+        pointer = "#/" + "/".join(str(part) for part in location)
+        errors.append({"pointer": pointer, "detail": err.get("msg", "invalid")})
+    fields = ", ".join(e["pointer"][2:] or "(body)" for e in errors)
+    return problem(
+        request,
+        status=422,
+        code="validation-error",
+        title="The request is not valid",
+        detail=f"invalid field(s): {fields}",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(exc.status_code, "http-error")
+    return problem(request, status=exc.status_code, code=code, title=str(exc.detail), detail=str(exc.detail),
+                   headers=getattr(exc, "headers", None))
+
+
+def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int) -> None:
+    """Problem handlers, body-size limit, request ids, server spans and JSON access logs."""
+    app.state.problem_base_uri = problem_base_uri
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+    @app.middleware("http")
+    async def edge(request: Request, call_next):
+        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        with telemetry.server_span(
+            f"{request.method} {request.url.path}",
+            request.headers.get("traceparent"),
+            **{"http.request.method": request.method, "url.path": telemetry.mask_niks(request.url.path)},
+        ) as span:
+            if length is not None and length.isdigit() and int(length) > max_body_bytes:
+                response = problem(
+                    request,
+                    status=413,
+                    code="payload-too-large",
+                    title="The request body is too large",
+                    detail=f"bodies are limited to {max_body_bytes} bytes",
+                )
+            else:
+                response = await call_next(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+        response.headers["x-request-id"] = request.state.request_id
+        actor = getattr(request.state, "actor", None)
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request.state.request_id,
+                "actor": actor.subject if actor else None,
+                "client": request.client.host if request.client else None,
+            },
+        )
+        return response

@@ -1,0 +1,84 @@
+"""Kafka clients as every service uses them; only the Kafka protocol, no broker quirks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+log = logging.getLogger("siks.kafka")
+
+DEFAULT_PARTITIONS = 6
+DLQ_SUFFIX = ".dlq"
+
+
+def dlq_topic(topic: str) -> str:
+    return topic + DLQ_SUFFIX
+
+
+def new_producer(bootstrap_servers: str, **overrides) -> AIOKafkaProducer:
+    """A producer that waits for every replica: acks=all. Not idempotent: Tansu lacks InitProducerId."""
+    options = dict(
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=15_000,
+        retry_backoff_ms=200,
+        max_request_size=2_097_152,
+    )
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: list[str], *, partitions: int = DEFAULT_PARTITIONS, with_dlq: bool = False
+) -> None:
+    """Create the topics that do not exist yet (and their dead-letter topics when asked)."""
+    wanted = list(dict.fromkeys(topics + ([dlq_topic(t) for t in topics] if with_dlq else [])))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass  # another process created it between our list and our create
+            log.info("created topics", extra={"topics": missing})
+    finally:
+        await admin.close()
+
+
+async def end_offsets(bootstrap_servers: str, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """The next offset each partition would give, from a throwaway group-less client."""
+    if not partitions:
+        return {}
+    client = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await client.start()
+    try:
+        return await client.end_offsets(partitions)
+    finally:
+        await client.stop()
+
+
+async def wait_for_broker(bootstrap_servers: str, timeout: float = 30.0) -> None:
+    """Block until the broker answers metadata requests, or raise TimeoutError."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2_000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except (KafkaError, OSError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no Kafka broker answered at {bootstrap_servers}") from None
+            await asyncio.sleep(0.3)
+        finally:
+            await admin.close()

@@ -1,0 +1,61 @@
+"""Alembic, run by each service at start-up against its own schema.
+
+A service's `migrations/env.py` is two lines: import and call `run_env()`. Its first
+revision calls `siks_events.schema.upgrade()` for the library's tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import pool, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from siks_events.database import asyncpg_dsn, checked_schema
+
+
+def alembic_config(script_location: Path, url: str, schema: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["siks_url"] = url
+    config.attributes["siks_schema"] = checked_schema(schema)
+    return config
+
+
+def upgrade(script_location: Path, url: str, schema: str) -> None:
+    """Bring a service's schema to its newest revision (blocking; run it in a thread)."""
+    command.upgrade(alembic_config(script_location, url, schema), "head")
+
+
+def run_env() -> None:
+    """The body of every service's alembic env.py (online mode only: we migrate at start-up)."""
+    from alembic import context
+
+    config = context.config
+    url = asyncpg_dsn(config.attributes["siks_url"]).replace("postgresql://", "postgresql+asyncpg://", 1)
+    schema = config.attributes["siks_schema"]
+
+    def migrate(connection) -> None:
+        context.configure(connection=connection, version_table_schema=schema, transaction_per_migration=False)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def main() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as connection:
+                # Two replicas starting together must not migrate twice.
+                await connection.execute(text("SELECT pg_advisory_lock(hashtext('siks-migrate.' || :s))"), {"s": schema})
+                await connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+                await connection.execute(text(f"SET search_path TO {schema}"))
+                await connection.commit()
+                await connection.run_sync(migrate)
+                await connection.commit()
+                await connection.execute(text("SELECT pg_advisory_unlock(hashtext('siks-migrate.' || :s))"), {"s": schema})
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())

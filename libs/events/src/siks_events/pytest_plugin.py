@@ -1,0 +1,100 @@
+"""Session fixtures: a real PostgreSQL and a real Kafka-protocol broker for every test suite.
+
+The embedded stack starts unless the environment names existing servers
+(`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`). Each test gets its own schema and topic prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+
+from siks_events.database import asyncpg_dsn, create_pool
+from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
+
+
+@dataclass
+class Stack:
+    database_url: str
+    bootstrap_servers: str
+
+
+@pytest.fixture(scope="session")
+def siks_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    base = tmp_path_factory.mktemp("postgres")
+    server = EmbeddedPostgres(base / "data", free_port(), durable=False, log_file=base / "postgres.log")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def start_broker(tmp_path_factory: pytest.TempPathFactory) -> TansuBroker:
+    log = tmp_path_factory.mktemp("tansu") / "tansu.log"
+    broker = TansuBroker(free_port(), log_file=log)
+    broker.start()
+    return broker
+
+
+@pytest.fixture(scope="session")
+def siks_bootstrap_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    broker = start_broker(tmp_path_factory)
+    try:
+        yield broker.bootstrap_servers
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def siks_stack(siks_database_url: str, siks_bootstrap_servers: str) -> Stack:
+    return Stack(siks_database_url, siks_bootstrap_servers)
+
+
+@pytest.fixture
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
+    """A broker of this test's own, which the test may restart (it comes back empty)."""
+    broker = start_broker(tmp_path_factory)
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def schema_name() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture
+async def store_pool(siks_database_url: str, schema_name: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a fresh schema holding the event store tables."""
+    from siks_events.schema import create_all
+
+    pool = await create_pool(siks_database_url, schema_name, max_size=30)
+    async with pool.acquire() as connection:
+        await create_all(connection)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+        connection = await asyncpg.connect(asyncpg_dsn(siks_database_url))
+        try:
+            await connection.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
+        finally:
+            await connection.close()

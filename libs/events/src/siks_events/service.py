@@ -1,0 +1,171 @@
+"""A service's runtime: FastAPI app, migrations at start-up, its outbox relay and its consumers.
+
+A service's `main.py` describes itself with a `ServiceDefinition`; `build_app` does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from siks_events import http, kafka, migrations, telemetry
+from siks_events.auth import TokenVerifier
+from siks_events.consumer import Handler, IdempotentConsumer
+from siks_events.database import create_pool
+from siks_events.relay import OutboxRelay
+from siks_events.settings import Settings
+
+log = logging.getLogger("siks.service")
+
+
+@dataclass(frozen=True)
+class ConsumerDefinition:
+    """One consumer group of a service: the topics it reads and the handler that applies them."""
+
+    name: str
+    topics: list[str]
+    handler: Handler
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes a service itself; everything else is shared."""
+
+    name: str
+    title: str
+    description: str
+    migrations: Path
+    routers: list[APIRouter] = field(default_factory=list)
+    consumers: list[ConsumerDefinition] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    """Topics the service publishes to; created at start-up so consumers can subscribe early."""
+
+
+class Runtime:
+    """The live parts of a running service, reachable from routes as `request.app.state.runtime`."""
+
+    def __init__(self, definition: ServiceDefinition, settings: Settings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.pool: asyncpg.Pool | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[IdempotentConsumer] = []
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        s, d = self.settings, self.definition
+        await asyncio.to_thread(migrations.upgrade, d.migrations, s.database_url, s.schema_name)
+        self.pool = await create_pool(s.database_url, s.schema_name)
+        with contextlib.suppress(Exception):  # a missing broker must not stop the API; readyz reports it
+            await asyncio.wait_for(
+                kafka.ensure_topics(
+                    s.kafka_bootstrap_servers, [s.topic_prefix + t for t in d.topics], partitions=s.kafka_partitions
+                ),
+                10,
+            )
+        if s.relay_enabled:
+            self.relay = OutboxRelay(
+                self.pool,
+                bootstrap_servers=s.kafka_bootstrap_servers,
+                source=s.source,
+                topic_prefix=s.topic_prefix,
+                partitions=s.kafka_partitions,
+            )
+            self._spawn(self.relay.run, "relay")
+        if s.consumers_enabled:
+            for spec in d.consumers:
+                consumer = IdempotentConsumer(
+                    name=f"{d.name}.{spec.name}",
+                    pool=self.pool,
+                    bootstrap_servers=s.kafka_bootstrap_servers,
+                    topics=spec.topics,
+                    handler=spec.handler,
+                    topic_prefix=s.topic_prefix,
+                )
+                self.consumers.append(consumer)
+                self._spawn(consumer.run, f"consumer {consumer.name}")
+
+    def _spawn(self, start: Callable, what: str) -> None:
+        task = asyncio.create_task(_supervised(start, what))
+        self._tasks.append(task)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def readiness(self) -> dict[str, str]:
+        checks = {"database": "ok", "broker": "ok"}
+        try:
+            assert self.pool is not None
+            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
+            checks["database"] = f"unreachable: {exc!r}"
+        try:
+            await kafka.wait_for_broker(self.settings.kafka_bootstrap_servers, timeout=2)
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = f"unreachable: {exc!r}"
+        return checks
+
+
+async def _supervised(start: Callable, what: str) -> None:
+    """Run a background loop; if it dies of an unexpected fault, log it and start it again."""
+    coroutine = start()
+    while True:
+        try:
+            await coroutine
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a crashed loop restarts instead of silently stopping
+            log.exception("background task crashed; restarting", extra={"task": what})
+            await asyncio.sleep(1.0)
+            coroutine = start()
+
+
+def build_app(definition: ServiceDefinition, settings: Settings | None = None) -> FastAPI:
+    """The service's FastAPI app; settings come from the environment unless given."""
+    settings = settings or Settings.for_service(definition.name)
+    runtime = Runtime(definition, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        telemetry.configure_logging(definition.name, settings.log_level)
+        telemetry.configure_tracing(definition.name)
+        await runtime.start()
+        log.info("service started", extra={"schema": settings.schema_name})
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=definition.title, description=definition.description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    http.install(app, problem_base_uri=settings.problem_base_uri, max_body_bytes=settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="The database and the broker are reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await runtime.readiness()
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not-ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    for router in definition.routers:
+        app.include_router(router)
+    return app

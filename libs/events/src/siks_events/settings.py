@@ -1,0 +1,61 @@
+"""Settings from the environment, validated when a service starts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("registry", "proposals", "verification", "lks", "integration")
+DEFAULT_PORTS = {"registry": 8001, "proposals": 8002, "verification": 8003, "lks": 8004, "integration": 8005}
+
+
+class Settings(BaseSettings):
+    """One service's configuration. `DATABASE_URL` and `KAFKA_BOOTSTRAP_SERVERS` keep their
+    conventional names; `<SERVICE>_DATABASE_URL` gives a service a database of its own."""
+
+    model_config = SettingsConfigDict(env_prefix="SIKS_", extra="ignore", populate_by_name=True)
+
+    service: str = "siks"
+    database_url: str = Field(validation_alias="DATABASE_URL")
+    kafka_bootstrap_servers: str = Field(validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    db_schema: str | None = None
+    topic_prefix: str = ""
+    kafka_partitions: int = 6
+    log_level: str = "INFO"
+    max_body_bytes: int = 1_048_576
+    problem_base_uri: str = "urn:siks-ng:problem:"
+    auth_public_key_file: Path | None = None
+    auth_jwks_url: str | None = None
+    auth_issuer: str = "siks-local"
+    auth_audience: str = "siks-ng"
+    relay_enabled: bool = True
+    consumers_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _identity_is_configured(self) -> Settings:
+        if not self.auth_public_key_file and not self.auth_jwks_url:
+            raise ValueError(
+                "no token issuer configured: set SIKS_AUTH_JWKS_URL (an OpenID Connect issuer's JWKS)"
+                " or SIKS_AUTH_PUBLIC_KEY_FILE (the local issuer's public key)"
+            )
+        return self
+
+    @property
+    def schema_name(self) -> str:
+        return self.db_schema or self.service
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents `source` of everything this service publishes."""
+        return f"/siks-ng/{self.service}"
+
+    @classmethod
+    def for_service(cls, service: str, **overrides) -> Settings:
+        """Settings for one service; `<SERVICE>_DATABASE_URL` wins over `DATABASE_URL`."""
+        own_url = os.environ.get(f"{service.upper()}_DATABASE_URL")
+        if own_url and "database_url" not in overrides:
+            overrides["database_url"] = own_url
+        return cls(service=service, **overrides)

@@ -1,0 +1,116 @@
+"""Unit of work: load aggregates from their streams, then commit their new events atomically.
+
+Commit order matters for the relay (see relay.py): events are appended first, so the
+transaction takes its id at that write; the inbox row, consumer position and any other
+write come after.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from typing import Self, TypeVar
+
+import asyncpg
+
+from siks_events.model import Aggregate, Cause, PendingEvent
+from siks_events.store import EventStore, PostgresEventStore, RecordedEvent
+
+A = TypeVar("A", bound=Aggregate)
+AfterEvents = Callable[["UnitOfWork"], Awaitable[None]]
+
+
+class UnitOfWork(abc.ABC):
+    """One atomic change: the aggregates it loaded, their new events and the writes after them."""
+
+    events: EventStore
+
+    def __init__(self, cause: Cause | None = None) -> None:
+        self.cause = cause or Cause()
+        self.recorded: list[RecordedEvent] = []
+        self._seen: dict[str, Aggregate] = {}
+        self._after_events: list[AfterEvents] = []
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        # after-events writes registered before entering (the consumer's inbox row) stay
+        self._seen, self.recorded, self._committed = {}, [], False
+        await self._begin()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            if not self._committed:
+                await self._rollback()
+        finally:
+            self._after_events = []
+            await self._close()
+
+    async def load(self, cls: type[A], stream_id: str) -> A | None:
+        """The aggregate folded from its stream, tracked for commit; None when the stream is empty."""
+        if stream_id in self._seen:
+            return self._seen[stream_id]  # type: ignore[return-value]
+        history = await self.events.read_stream(stream_id)
+        if not history:
+            return None
+        aggregate = cls.rehydrate(stream_id, (r.event() for r in history))
+        self._seen[stream_id] = aggregate
+        return aggregate
+
+    def add(self, aggregate: Aggregate) -> None:
+        """Track a new aggregate so its events are appended on commit."""
+        self._seen[aggregate.id] = aggregate
+
+    def after_events(self, write: AfterEvents) -> None:
+        """Run `write` in this transaction once the events are appended."""
+        self._after_events.append(write)
+
+    async def commit(self) -> list[RecordedEvent]:
+        """Append every tracked aggregate's new events, then the other writes; all or nothing."""
+        for aggregate in self._seen.values():
+            pending = [PendingEvent(event=e) for e in aggregate.collect_events()]
+            if pending:
+                self.recorded += await self.events.append(aggregate.id, aggregate.version, pending, self.cause)
+                aggregate.version += len(pending)
+        for write in self._after_events:
+            await write(self)
+        await self._commit()
+        self._committed = True
+        return self.recorded
+
+    @abc.abstractmethod
+    async def _begin(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _rollback(self) -> None: ...
+
+    async def _close(self) -> None:
+        return None
+
+
+class PostgresUnitOfWork(UnitOfWork):
+    """A unit of work in one PostgreSQL transaction on a pooled connection."""
+
+    connection: asyncpg.Connection
+
+    def __init__(self, pool: asyncpg.Pool, cause: Cause | None = None) -> None:
+        super().__init__(cause)
+        self.pool = pool
+
+    async def _begin(self) -> None:
+        self.connection = await self.pool.acquire()
+        self._transaction = self.connection.transaction()
+        await self._transaction.start()
+        self.events = PostgresEventStore(self.connection)
+
+    async def _commit(self) -> None:
+        await self._transaction.commit()
+
+    async def _rollback(self) -> None:
+        await self._transaction.rollback()
+
+    async def _close(self) -> None:
+        await self.pool.release(self.connection)
