@@ -51,8 +51,10 @@ class IdempotentConsumer:
         retry_delay: float = 0.2,
         check_interval: float = 5.0,
         batch_size: int = 500,
+        partitions: int = kafka.DEFAULT_PARTITIONS,
     ) -> None:
         self.name = name
+        self.partitions = partitions
         self.pool = pool
         self.bootstrap_servers = bootstrap_servers
         self.topics = [topic_prefix + t for t in topics]
@@ -75,7 +77,7 @@ class IdempotentConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled."""
-        await kafka.ensure_topics(self.bootstrap_servers, self.topics, with_dlq=True)
+        await kafka.ensure_topics(self.bootstrap_servers, self.topics, partitions=self.partitions, with_dlq=True)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -34,7 +35,12 @@ def new_producer(bootstrap_servers: str, **overrides) -> AIOKafkaProducer:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: list[str], *, partitions: int = DEFAULT_PARTITIONS, with_dlq: bool = False
+    bootstrap_servers: str,
+    topics: list[str],
+    *,
+    partitions: int = DEFAULT_PARTITIONS,
+    replication_factor: int = 1,
+    with_dlq: bool = False,
 ) -> None:
     """Create the topics that do not exist yet (and their dead-letter topics when asked)."""
     wanted = list(dict.fromkeys(topics + ([dlq_topic(t) for t in topics] if with_dlq else [])))
@@ -44,12 +50,11 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [t for t in wanted if t not in existing]
         if missing:
-            try:
+            # another process may create one between our list and our create
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
-                    [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
+                    [NewTopic(name=t, num_partitions=partitions, replication_factor=replication_factor) for t in missing]
                 )
-            except TopicAlreadyExistsError:
-                pass  # another process created it between our list and our create
             log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()

@@ -127,7 +127,7 @@ class OutboxRelay:
                     next_check = loop.time() + self.check_interval
                 published = await self.publish_batch()
                 backoff = 0.1
-            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, KafkaError, OSError) as exc:
                 log.warning("relay could not publish, retrying", extra={"error": repr(exc), "backoff": backoff})
                 await self._stop_producer()
                 await asyncio.sleep(backoff)

@@ -6,7 +6,6 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-
 from siks_events.model import Cause, PendingEvent, StreamVersionConflict
 from siks_events.store import DuplicateEvent, PostgresEventStore
 from siks_events.testing import InMemoryEventStore, SampleRecorded
