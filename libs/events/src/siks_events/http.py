@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from siks_events import telemetry
-from siks_events.auth import Unauthenticated
-from siks_events.model import Conflict, DomainError, Forbidden, NotFound, RuleViolated
+from siks_events.auth import Actor, Unauthenticated
+from siks_events.model import Cause, Conflict, DomainError, Forbidden, NotFound, RuleViolated
 
 access_log = logging.getLogger("siks.access")
 
@@ -47,6 +47,18 @@ def problem(
     if request_id:
         body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def cause_for(request: Request, actor: Actor, command: str) -> Cause:
+    """Who asks for a change and why, recorded with every event the change causes."""
+    return Cause(
+        actor=actor.subject,
+        role=actor.role.value,
+        region=actor.region,
+        command=command,
+        request_id=getattr(request.state, "request_id", None),
+        traceparent=telemetry.current_traceparent(),
+    )
 
 
 def status_of(error: DomainError) -> int:

@@ -6,16 +6,23 @@ The embedded stack starts unless the environment names existing servers
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
 
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
+
+if TYPE_CHECKING:
+    import httpx
+
+    from siks_events.auth import LocalIssuer
 
 
 @dataclass
@@ -98,3 +105,42 @@ async def store_pool(siks_database_url: str, schema_name: str) -> AsyncIterator[
             await connection.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
         finally:
             await connection.close()
+
+
+@pytest.fixture
+def local_issuer(tmp_path) -> LocalIssuer:
+    """A token issuer of this test's own (its key pair in a temporary directory)."""
+    from siks_events.auth import LocalIssuer
+
+    return LocalIssuer(tmp_path / "keys").ensure_keys()
+
+
+@pytest.fixture
+def service_settings(siks_stack: Stack, local_issuer, topic_prefix: str):
+    """Settings for a service under test: its own schema and topics on the session's servers."""
+    from siks_events.settings import Settings
+
+    def make(service: str, **overrides) -> Settings:
+        values = dict(
+            database_url=siks_stack.database_url,
+            kafka_bootstrap_servers=siks_stack.bootstrap_servers,
+            db_schema=f"{service}_{uuid.uuid4().hex[:8]}",
+            topic_prefix=topic_prefix,
+            kafka_partitions=3,
+            auth_public_key_file=local_issuer.public_key_file,
+        )
+        values.update(overrides)
+        return Settings(service=service, **values)
+
+    return make
+
+
+@contextlib.asynccontextmanager
+async def serving(app) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (migrations, relay, consumers) and give an HTTP client for it."""
+    import httpx
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client

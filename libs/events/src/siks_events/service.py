@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from siks_events import http, kafka, migrations, telemetry
-from siks_events.auth import TokenVerifier
+from siks_events.auth import CurrentActor, TokenVerifier
 from siks_events.consumer import Handler, IdempotentConsumer
 from siks_events.database import create_pool
 from siks_events.relay import OutboxRelay
@@ -166,6 +166,25 @@ def build_app(definition: ServiceDefinition, settings: Settings | None = None) -
         return JSONResponse({"status": "ready" if ready else "not-ready", "checks": checks},
                             status_code=200 if ready else 503)
 
+    @app.get("/v1/whoami", tags=["identity"], summary="The actor the bearer token names")
+    async def whoami(actor: CurrentActor) -> dict[str, str]:
+        return {"subject": actor.subject, "role": actor.role.value, "region": actor.region}
+
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+def serve(definition: ServiceDefinition) -> tuple[Callable[..., FastAPI], Callable[[str], FastAPI]]:
+    """A service module's `create_app` and module `__getattr__`, so `uvicorn siks_x.main:app` works
+    while importing the module needs no environment (the app is built on first access)."""
+
+    def create_app(settings: Settings | None = None) -> FastAPI:
+        return build_app(definition, settings)
+
+    def module_getattr(attribute: str) -> FastAPI:
+        if attribute == "app":
+            return create_app()
+        raise AttributeError(attribute)
+
+    return create_app, module_getattr

@@ -1,0 +1,1 @@
+"""SIKS-NG Verification (verivali): Field verification and validation: prelists, visits by enumerators, quality checks by supervisors."""

@@ -1,0 +1,20 @@
+"""The event store, relay state, inbox and consumer positions of the integration service.
+
+Revision ID: 0001
+Revises:
+"""
+
+from siks_events import schema
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    schema.upgrade()
+
+
+def downgrade() -> None:
+    schema.downgrade()

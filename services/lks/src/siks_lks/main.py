@@ -1,0 +1,21 @@
+"""Wiring of the lks service: the only module that picks concrete adapters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from siks_events.service import ServiceDefinition, serve
+
+TOPIC = "siks.lks.events"
+
+definition = ServiceDefinition(
+    name="lks",
+    title="SIKS-NG LKS",
+    description="Social welfare institutions (LKS), their services, aid proposals and monitoring reports.",
+    migrations=Path(__file__).parent / "migrations",
+    topics=[TOPIC],
+)
+
+
+create_app, __getattr__ = serve(definition)
+"""`create_app(settings)` builds the app; `uvicorn siks_lks.main:app` builds it from the environment."""

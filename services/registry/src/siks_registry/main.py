@@ -1,0 +1,26 @@
+"""Wiring of the registry service: the only module that picks concrete adapters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
+
+from siks_registry.adapters import consumers
+
+TOPIC = "siks.registry.events"
+
+definition = ServiceDefinition(
+    name="registry",
+    title="SIKS-NG Registry (DTKS)",
+    description="DTKS, the integrated social welfare registry: households (rumah tangga), their members (ART) keyed by NIK, socio-economic data and programme membership.",
+    migrations=Path(__file__).parent / "migrations",
+    topics=[TOPIC],
+    consumers=[
+        ConsumerDefinition(name="civil-registry", topics=["siks.integration.events"], handler=consumers.apply_civil_registry_event),
+    ],
+)
+
+
+create_app, __getattr__ = serve(definition)
+"""`create_app(settings)` builds the app; `uvicorn siks_registry.main:app` builds it from the environment."""
