@@ -6,12 +6,14 @@ from pathlib import Path
 
 from siks_events.service import ServiceDefinition, serve
 
+import siks_integration
+
 TOPIC = "siks.integration.events"
 
 definition = ServiceDefinition(
     name="integration",
     title="SIKS-NG Integration",
-    description="The border to other government systems: Dukcapil deaths and moves in, BPJS notifications and subscriptions out.",
+    description=siks_integration.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
 )

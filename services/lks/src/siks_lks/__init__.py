@@ -1,1 +1,4 @@
-"""SIKS-NG LKS: Social welfare institutions (LKS), their services, aid proposals and monitoring reports."""
+"""SIKS-NG LKS.
+
+Social welfare institutions (LKS), their services, aid proposals and monitoring reports.
+"""

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from siks_events.service import ServiceDefinition, serve
 
+import siks_lks
+
 TOPIC = "siks.lks.events"
 
 definition = ServiceDefinition(
     name="lks",
     title="SIKS-NG LKS",
-    description="Social welfare institutions (LKS), their services, aid proposals and monitoring reports.",
+    description=siks_lks.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
 )

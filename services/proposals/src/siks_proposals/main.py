@@ -6,12 +6,14 @@ from pathlib import Path
 
 from siks_events.service import ServiceDefinition, serve
 
+import siks_proposals
+
 TOPIC = "siks.proposals.events"
 
 definition = ServiceDefinition(
     name="proposals",
     title="SIKS-NG Proposals (usulan)",
-    description="Monthly proposals (usulan) from village operators and their approval (pengesahan) by the regency/city social office.",
+    description=siks_proposals.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
 )

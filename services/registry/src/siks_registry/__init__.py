@@ -1,1 +1,5 @@
-"""SIKS-NG Registry (DTKS): DTKS, the integrated social welfare registry: households (rumah tangga), their members (ART) keyed by NIK, socio-economic data and programme membership."""
+"""SIKS-NG Registry (DTKS).
+
+DTKS, the integrated social welfare registry: households (rumah tangga), their members
+(ART) keyed by NIK, socio-economic data and programme membership.
+"""

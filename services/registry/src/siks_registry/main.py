@@ -6,6 +6,7 @@ from pathlib import Path
 
 from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
+import siks_registry
 from siks_registry.adapters import consumers
 
 TOPIC = "siks.registry.events"
@@ -13,11 +14,13 @@ TOPIC = "siks.registry.events"
 definition = ServiceDefinition(
     name="registry",
     title="SIKS-NG Registry (DTKS)",
-    description="DTKS, the integrated social welfare registry: households (rumah tangga), their members (ART) keyed by NIK, socio-economic data and programme membership.",
+    description=siks_registry.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
     consumers=[
-        ConsumerDefinition(name="civil-registry", topics=["siks.integration.events"], handler=consumers.apply_civil_registry_event),
+        ConsumerDefinition(
+            name="civil-registry", topics=["siks.integration.events"], handler=consumers.apply_civil_registry_event
+        ),
     ],
 )
 

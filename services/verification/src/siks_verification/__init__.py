@@ -1,1 +1,5 @@
-"""SIKS-NG Verification (verivali): Field verification and validation: prelists, visits by enumerators, quality checks by supervisors."""
+"""SIKS-NG Verification (verivali).
+
+Field verification and validation: prelists, visits by enumerators, quality checks by
+supervisors.
+"""

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from siks_events.service import ServiceDefinition, serve
 
+import siks_verification
+
 TOPIC = "siks.verification.events"
 
 definition = ServiceDefinition(
     name="verification",
     title="SIKS-NG Verification (verivali)",
-    description="Field verification and validation: prelists, visits by enumerators, quality checks by supervisors.",
+    description=siks_verification.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
 )
