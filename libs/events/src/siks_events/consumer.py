@@ -33,6 +33,13 @@ Handler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
 
 UnitOfWorkFactory = Callable[[Cause], PostgresUnitOfWork]
 
+_OUTAGES = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
+
+
+def inbox_key(envelope: Envelope) -> str:
+    """CloudEvents ids are unique per source, so the inbox remembers both."""
+    return f"{envelope.source}#{envelope.id}"
+
 
 class IdempotentConsumer:
     """Consumes topics as one group member and applies each event exactly once in effect."""
@@ -129,20 +136,30 @@ class IdempotentConsumer:
 
     async def _apply(self, tp: TopicPartition, record: ConsumerRecord, envelope: Envelope, event: Event) -> None:
         next_offset = record.offset + 1
-        for attempt in range(1, self.max_attempts + 1):
-            if await self._already_applied(envelope.id):
-                self.duplicates += 1
-                await self._store_position(tp, next_offset)
-                return
-            uow = self.uow_factory(cause_of(envelope, self.name))
-            uow.after_events(self._inbox_writer(envelope.id, tp, next_offset))
+        key = inbox_key(envelope)
+        attempt, outage_backoff = 0, 0.5
+        while attempt < self.max_attempts:
+            attempt += 1
             try:
+                if await self._already_applied(key):
+                    self.duplicates += 1
+                    await self._store_position(tp, next_offset)
+                    return
+                uow = self.uow_factory(cause_of(envelope, self.name))
+                uow.after_events(self._inbox_writer(key, tp, next_offset))
                 await self.handler(event, envelope, uow)
                 if not uow._committed:
                     # The handler changed nothing; still remember the event and the position.
                     async with uow:
-                        uow.after_events(self._inbox_writer(envelope.id, tp, next_offset))
+                        uow.after_events(self._inbox_writer(key, tp, next_offset))
                         await uow.commit()
+            except _OUTAGES as exc:
+                # Our own database is away: that is no fault of the event, so wait, never dead-letter.
+                log.warning("database unavailable, retrying", extra={"consumer": self.name, "error": repr(exc)})
+                await asyncio.sleep(outage_backoff)
+                outage_backoff = min(outage_backoff * 2, 10.0)
+                attempt -= 1
+                continue
             except asyncpg.UniqueViolationError as exc:
                 if exc.table_name == "inbox":  # a twin delivery committed first
                     self.duplicates += 1
@@ -166,19 +183,17 @@ class IdempotentConsumer:
                 await asyncio.sleep(self.retry_delay * attempt)
         await self._dead_letter(tp, record, "handler-failed", reason, envelope.id)
 
-    def _inbox_writer(self, event_id: str, tp: TopicPartition, next_offset: int):
+    def _inbox_writer(self, key: str, tp: TopicPartition, next_offset: int):
         async def write(uow: UnitOfWork) -> None:
             connection = uow.connection  # type: ignore[attr-defined]
-            await connection.execute("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", self.name, event_id)
+            await connection.execute("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", self.name, key)
             await _upsert_position(connection, self.name, tp, next_offset)
 
         return write
 
-    async def _already_applied(self, event_id: str) -> bool:
+    async def _already_applied(self, key: str) -> bool:
         return bool(
-            await self.pool.fetchval(
-                "SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2", self.name, event_id
-            )
+            await self.pool.fetchval("SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2", self.name, key)
         )
 
     async def _dead_letter(
