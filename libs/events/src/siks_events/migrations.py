@@ -1,12 +1,13 @@
 """Alembic, run by each service at start-up against its own schema.
 
-A service's `migrations/env.py` is two lines: import and call `run_env()`. Its first
-revision calls `siks_events.schema.upgrade()` for the library's tables.
+The environment and the shared revisions (the event store tables, branch `siks_events`)
+live in this library; a service adds its own revisions in its `migrations` package.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from alembic import command
@@ -16,18 +17,22 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from siks_events.database import asyncpg_dsn, checked_schema
 
+SHARED = Path(__file__).parent / "alembic"
 
-def alembic_config(script_location: Path, url: str, schema: str) -> Config:
+
+def alembic_config(service_revisions: Path, url: str, schema: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("script_location", str(SHARED))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join([str(SHARED / "versions"), str(service_revisions)]))
     config.attributes["siks_url"] = url
     config.attributes["siks_schema"] = checked_schema(schema)
     return config
 
 
-def upgrade(script_location: Path, url: str, schema: str) -> None:
-    """Bring a service's schema to its newest revision (blocking; run it in a thread)."""
-    command.upgrade(alembic_config(script_location, url, schema), "head")
+def upgrade(service_revisions: Path, url: str, schema: str) -> None:
+    """Bring a service's schema to the newest shared and own revisions (blocking; run it in a thread)."""
+    command.upgrade(alembic_config(service_revisions, url, schema), "heads")
 
 
 def run_env() -> None:

@@ -1,7 +1,7 @@
-"""The tables the library needs in every service's schema, created by that service's alembic.
+"""The tables the library needs in every service's schema.
 
-A service's first migration calls `upgrade()` (and its downgrade `downgrade()`), so the
-event store, relay state, inbox and consumer positions are versioned with the service.
+The shared alembic revision `siks_events_0001` (siks_events/alembic) creates them when a
+service starts, so they are versioned like the service's own tables.
 """
 
 from __future__ import annotations

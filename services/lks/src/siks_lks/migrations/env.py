@@ -1,5 +1,0 @@
-"""Alembic environment of the lks service: its own schema, migrated at start-up."""
-
-from siks_events.migrations import run_env
-
-run_env()
