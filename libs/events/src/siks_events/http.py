@@ -14,12 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from siks_events import telemetry
 from siks_events.auth import Actor, Unauthenticated
-from siks_events.model import Cause, Conflict, DomainError, Forbidden, NotFound, RuleViolated
+from siks_events.model import Cause, Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolated
 
 access_log = logging.getLogger("siks.access")
 
 PROBLEM_JSON = "application/problem+json"
-_STATUS = [(Unauthenticated, 401), (NotFound, 404), (Conflict, 409), (RuleViolated, 422), (Forbidden, 403)]
+_STATUS = [(Unauthenticated, 401), (NotFound, 404), (Conflict, 409), (RuleViolated, 422), (Forbidden, 403),
+           (RateLimited, 429)]
 
 
 def problem(
@@ -68,7 +69,7 @@ def status_of(error: DomainError) -> int:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = status_of(exc)
-    errors = [{"pointer": f"#/{exc.field}", "detail": exc.detail}] if exc.field else None
+    errors = [{"pointer": f"#/{field}", "detail": detail} for field, detail in exc.field_errors()] or None
     headers = {"WWW-Authenticate": 'Bearer realm="siks-ng"'} if status == 401 else None
     title = (type(exc).__doc__ or exc.code).strip().splitlines()[0]
     return problem(request, status=status, code=exc.code, title=title, detail=exc.detail, errors=errors,

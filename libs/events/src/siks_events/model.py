@@ -27,6 +27,10 @@ class DomainError(Exception):
         if field is not None:
             self.field = field
 
+    def field_errors(self) -> list[tuple[str, str]]:
+        """(field, message) for each input at fault; empty when no single input is."""
+        return [(self.field, self.detail)] if self.field else []
+
 
 class NotFound(DomainError):
     """The thing asked for does not exist."""
@@ -50,6 +54,12 @@ class Forbidden(DomainError):
     """The actor may not do this."""
 
     code = "forbidden"
+
+
+class RateLimited(DomainError):
+    """The caller asked too often; try again later."""
+
+    code = "too-many-requests"
 
 
 class StreamVersionConflict(Conflict):

@@ -20,8 +20,10 @@ from siks_events import http, kafka, migrations, telemetry
 from siks_events.auth import CurrentActor, TokenVerifier
 from siks_events.consumer import Handler, IdempotentConsumer
 from siks_events.database import create_pool
+from siks_events.model import Cause
 from siks_events.relay import OutboxRelay
 from siks_events.settings import Settings
+from siks_events.uow import PostgresUnitOfWork
 
 log = logging.getLogger("siks.service")
 
@@ -33,6 +35,8 @@ class ConsumerDefinition:
     name: str
     topics: list[str]
     handler: Handler
+    unit_of_work: Callable[[asyncpg.Pool, Cause], PostgresUnitOfWork] | None = None
+    """Builds the unit of work the handler receives; the library's plain one by default."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,10 @@ class Runtime:
                     bootstrap_servers=s.kafka_bootstrap_servers,
                     topics=spec.topics,
                     handler=spec.handler,
+                    uow_factory=(lambda cause, make=spec.unit_of_work, pool=self.pool: make(pool, cause))
+                    if spec.unit_of_work else None,
                     topic_prefix=s.topic_prefix,
+                    partitions=s.kafka_partitions,
                 )
                 self.consumers.append(consumer)
                 self._spawn(consumer.run, f"consumer {consumer.name}")

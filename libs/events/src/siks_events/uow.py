@@ -28,13 +28,14 @@ class UnitOfWork(abc.ABC):
     def __init__(self, cause: Cause | None = None) -> None:
         self.cause = cause or Cause()
         self.recorded: list[RecordedEvent] = []
+        self.changed: list[Aggregate] = []
         self._seen: dict[str, Aggregate] = {}
         self._after_events: list[AfterEvents] = []
         self._committed = False
 
     async def __aenter__(self) -> Self:
         # after-events writes registered before entering (the consumer's inbox row) stay
-        self._seen, self.recorded, self._committed = {}, [], False
+        self._seen, self.recorded, self.changed, self._committed = {}, [], [], False
         await self._begin()
         return self
 
@@ -72,6 +73,7 @@ class UnitOfWork(abc.ABC):
             if pending:
                 self.recorded += await self.events.append(aggregate.id, aggregate.version, pending, self.cause)
                 aggregate.version += len(pending)
+                self.changed.append(aggregate)
         for write in self._after_events:
             await write(self)
         await self._commit()

@@ -8,22 +8,25 @@ from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_registry
 from siks_registry.adapters import consumers
-
-TOPIC = "siks.registry.events"
+from siks_registry.adapters.api import households, persons, public
+from siks_registry.adapters.postgres.uow import PostgresRegistryUnitOfWork
 
 definition = ServiceDefinition(
     name="registry",
     title="SIKS-NG Registry (DTKS)",
     description=siks_registry.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
-    topics=[TOPIC],
+    topics=["siks.registry.events"],
+    routers=[households.router, persons.router, public.router],
     consumers=[
         ConsumerDefinition(
-            name="civil-registry", topics=["siks.integration.events"], handler=consumers.apply_civil_registry_event
+            name="civil-registry",
+            topics=["siks.integration.events"],
+            handler=consumers.apply_civil_registry_event,
+            unit_of_work=PostgresRegistryUnitOfWork,
         ),
     ],
 )
-
 
 create_app, __getattr__ = serve(definition)
 """`create_app(settings)` builds the app; `uvicorn siks_registry.main:app` builds it from the environment."""

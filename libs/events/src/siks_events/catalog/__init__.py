@@ -80,3 +80,4 @@ def decode(type_: str, data: Any) -> Event:
 
 
 from siks_events.catalog import integration as integration  # noqa: E402  (registers its types)
+from siks_events.catalog import registry as registry  # noqa: E402

@@ -1,20 +1,19 @@
-"""Events from other services that the registry applies."""
+"""Events from other services that the registry applies: Dukcapil's deaths and moves."""
 
 from __future__ import annotations
 
-import logging
-
+from siks_events.catalog.integration import DeathReported, DomicileMoved
 from siks_events.envelope import Envelope
 from siks_events.model import Event
-from siks_events.uow import UnitOfWork
 
-log = logging.getLogger("siks.registry.consumers")
+from siks_registry.application import handlers
+from siks_registry.application.uow import RegistryUnitOfWork
 
 
-async def apply_civil_registry_event(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-    """Dukcapil's deaths and moves (deceased-reported, moved-domicile).
-
-    The household aggregate that applies them arrives with the registry's domain model;
-    until then the event is only acknowledged, which the inbox records.
-    """
-    log.info("civil registry event received", extra={"type": envelope.type, "event_id": envelope.id})
+async def apply_civil_registry_event(event: Event, envelope: Envelope, uow: RegistryUnitOfWork) -> None:
+    """deceased-reported deactivates the person; moved-domicile moves the person or the whole KK."""
+    match event:
+        case DeathReported():
+            await handlers.handle_death_reported(event, uow)
+        case DomicileMoved():
+            await handlers.handle_domicile_moved(event, uow)

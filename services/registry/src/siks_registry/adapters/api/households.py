@@ -1,0 +1,121 @@
+"""Households: register, change, read back, timeline, as-of."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request, status
+from siks_events.catalog.registry import Person
+from siks_events.http import cause_for
+
+from siks_registry.adapters.api.deps import Pool, Reader, UnitOfWorkFactory, Writer, require_region
+from siks_registry.adapters.api.schemas import (
+    HeadChange,
+    HouseholdCreate,
+    HouseholdCreated,
+    HouseholdPublic,
+    MemberRemoval,
+    SocioEconomicData,
+    TimelineEntry,
+)
+from siks_registry.application import handlers, queries
+from siks_registry.domain import commands
+
+router = APIRouter(prefix="/v1/households", tags=["households"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseholdCreated)
+async def register_household(body: HouseholdCreate, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+    """Register a household (rumah tangga) with its members (ART) and their programmes."""
+    programs: dict[str, list] = {}
+    for enrolment in body.programs:
+        programs.setdefault(enrolment.nik, []).append((enrolment.program, enrolment.start_date))
+    command = commands.RegisterHousehold(
+        kk_number=body.kk_number, region_code=body.region_code, address=body.address, members=body.members,
+        location=body.location, housing=body.housing, assets=body.assets, programs=programs,
+    )
+    unit = uow(cause_for(request, actor, "RegisterHousehold"))
+    household_id = await handlers.handle_register_household(command, unit)
+    return HouseholdCreated(household_id=household_id, version=unit.changed[0].version)
+
+
+@router.get("", response_model=list[HouseholdPublic])
+async def households_by_kk(pool: Pool, actor: Reader, kk_number: str = Query(pattern=r"^\d{16}$")):
+    """Households recorded under a family card (KK) number."""
+    found = [await queries.household(pool, row["household_id"]) for row in await queries.households_by_kk(pool, kk_number)]
+    return [HouseholdPublic.of(h) for h in found if actor.covers(h.region_code)]
+
+
+@router.get("/{household_id}", response_model=HouseholdPublic)
+async def get_household(household_id: str, pool: Pool, actor: Reader):
+    household = await queries.household(pool, household_id)
+    require_region(actor, household.region_code)
+    return HouseholdPublic.of(household)
+
+
+@router.get("/{household_id}/timeline", response_model=list[TimelineEntry])
+async def timeline(household_id: str, pool: Pool, actor: Reader):
+    """Every change to the household, oldest first, with who made it and why."""
+    events = await queries.history(pool, household_id)
+    current = await queries.household(pool, household_id)
+    require_region(actor, current.region_code)
+    return [
+        TimelineEntry(version=e.version, type=e.type, recorded_at=e.recorded_at, actor=e.metadata.get("actor", ""),
+                      role=e.metadata.get("role", ""), region=e.metadata.get("region", ""),
+                      command=e.metadata.get("command"), request_id=e.metadata.get("request_id"), data=e.data)
+        for e in events
+    ]
+
+
+@router.get("/{household_id}/as-of", response_model=HouseholdPublic)
+async def household_as_of(
+    household_id: str,
+    pool: Pool,
+    actor: Reader,
+    at: datetime | date = Query(description="a date (its end, UTC) or a timestamp"),
+    clock: Literal["recorded", "effective"] = Query(
+        "recorded", description="recorded: what the registry knew then; effective: what was true then, as known now"),
+):
+    """The household as it was at a past moment."""
+    moment = at if isinstance(at, datetime) else datetime.combine(at + timedelta(days=1), time.min, UTC) - timedelta(
+        microseconds=1)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    household = await queries.household_as_of(pool, household_id, at=moment, clock=clock)
+    require_region(actor, household.region_code)
+    return HouseholdPublic.of(household)
+
+
+@router.post("/{household_id}/members", status_code=status.HTTP_204_NO_CONTENT)
+async def add_member(household_id: str, person: Person, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+    await handlers.handle_add_member(commands.AddMember(household_id, person),
+                                     uow(cause_for(request, actor, "AddMember")))
+
+
+@router.put("/{household_id}/members", status_code=status.HTTP_204_NO_CONTENT)
+async def update_member(household_id: str, person: Person, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+    """Replace a member's recorded data (the NIK in the body names the member)."""
+    await handlers.handle_update_member(commands.UpdateMember(household_id, person),
+                                        uow(cause_for(request, actor, "UpdateMember")))
+
+
+@router.post("/{household_id}/members/removal", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_member(household_id: str, body: MemberRemoval, actor: Writer, uow: UnitOfWorkFactory,
+                        request: Request):
+    await handlers.handle_remove_member(commands.RemoveMember(household_id, body.nik, body.reason),
+                                        uow(cause_for(request, actor, "RemoveMember")))
+
+
+@router.put("/{household_id}/head", status_code=status.HTTP_204_NO_CONTENT)
+async def change_head(household_id: str, body: HeadChange, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+    await handlers.handle_change_head(commands.ChangeHead(household_id, body.nik),
+                                      uow(cause_for(request, actor, "ChangeHead")))
+
+
+@router.put("/{household_id}/socio-economic-data", status_code=status.HTTP_204_NO_CONTENT)
+async def update_socio_economic_data(household_id: str, body: SocioEconomicData, actor: Writer,
+                                     uow: UnitOfWorkFactory, request: Request):
+    await handlers.handle_update_socio_economic_data(
+        commands.UpdateSocioEconomicData(household_id, body.housing, body.assets, body.location, body.welfare_decile),
+        uow(cause_for(request, actor, "UpdateSocioEconomicData")))

@@ -1,0 +1,107 @@
+"""Acceptance 3 and 4: Dukcapil's deaths and moves arrive over Kafka and change the registry, once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from aiokafka import AIOKafkaProducer
+from siks_events.catalog.integration import DeathReported, DomicileMoved
+from siks_events.envelope import Envelope
+
+from ..builders import ANI, BUDI, KK, OTHER_VILLAGE, SITI, VILLAGE, household
+
+DIED_ON = date(2026, 10, 2)
+
+
+async def publish(client, event, event_id: str) -> None:
+    settings = client.app.state.settings
+    envelope = Envelope(id=event_id, source="/dukcapil/jawa-timur", type=event.type, subject=event.subject(),
+                        time=datetime.now(UTC), data=event.model_dump(mode="json"), key=event.subject())
+    key, value, headers = envelope.to_kafka()
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(settings.topic_prefix + event.topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def eventually(check, timeout: float = 30.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result or asyncio.get_running_loop().time() > deadline:
+            return result
+        await asyncio.sleep(0.2)
+
+
+async def stream_length(client, household_id: str) -> int:
+    return await client.app.state.runtime.pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1",
+                                                        household_id)
+
+
+async def test_a_death_report_deactivates_the_member_and_ends_their_programmes_once(registry_app, token):
+    programs = [{"nik": SITI["nik"], "program": "PKH", "start_date": "2025-01-01"},
+                {"nik": SITI["nik"], "program": "PBI_JK", "start_date": "2025-01-01"}]
+    created = await registry_app.post("/v1/households", json=household(programs=programs), headers=token())
+    household_id = created.json()["household_id"]
+    death = DeathReported(report_id="lk-1", nik=SITI["nik"], name=SITI["full_name"], died_on=DIED_ON,
+                          certificate_number="3571-KM-02102026-0001")
+    await publish(registry_app, death, "dk-death-1")
+
+    async def deceased():
+        person = (await registry_app.get(f"/v1/persons/{SITI['nik']}", headers=token())).json()
+        return person if person["status"] == "deceased" else None
+
+    person = await eventually(deceased)
+    assert person, "the death was not applied"
+    assert {(p["program"], p["active"], p["end_date"]) for p in person["programs"]} == {
+        ("PKH", False, "2026-10-02"), ("PBI_JK", False, "2026-10-02")}
+    length = await stream_length(registry_app, household_id)
+    assert length == 6  # registered, 2 enrolled, 2 programmes ended, deceased
+
+    await publish(registry_app, death, "dk-death-1")  # the same report delivered again
+    await publish(registry_app, death, "dk-death-1-resent")  # and re-sent under a new id
+    consumer = registry_app.app.state.runtime.consumers[0]
+    await eventually(lambda: _true_if(consumer.duplicates >= 1 and consumer.applied >= 2))
+    assert await stream_length(registry_app, household_id) == length
+
+
+async def _true_if(value: bool) -> bool:
+    return value
+
+
+async def test_a_whole_kk_move_is_found_at_the_new_village_and_not_the_old(registry_app, token):
+    await registry_app.post("/v1/households", json=household(), headers=token())
+    move = DomicileMoved(move_id="pindah-1", kk_number=KK, from_region=VILLAGE, to_region=OTHER_VILLAGE,
+                         moved_on=date(2026, 9, 1))
+    await publish(registry_app, move, "dk-move-1")
+    national = token(role="ministry", region="", subject="pusdatin")
+
+    async def found_at_new_village():
+        page = (await registry_app.get("/v1/persons", params={"region": OTHER_VILLAGE}, headers=national)).json()
+        return page if page["total"] == 3 else None
+
+    assert await eventually(found_at_new_village), "the move was not applied"
+    old = (await registry_app.get("/v1/persons", params={"region": VILLAGE}, headers=national)).json()
+    assert old["total"] == 0
+    by_name = (await registry_app.get("/v1/persons", params={"region": "3571", "name": "budi"}, headers=national)).json()
+    assert [p["nik"] for p in by_name["items"]] == [BUDI["nik"]]
+
+
+async def test_a_single_person_move_shows_at_the_old_household_and_the_new_region(registry_app, token):
+    household_id = (await registry_app.post("/v1/households", json=household(), headers=token())).json()["household_id"]
+    move = DomicileMoved(move_id="pindah-2", nik=ANI["nik"], from_region=VILLAGE, to_region="3506012001",
+                         moved_on=date(2026, 9, 1))
+    await publish(registry_app, move, "dk-move-2")
+    national = token(role="ministry", region="", subject="pusdatin")
+
+    async def moved():
+        person = (await registry_app.get(f"/v1/persons/{ANI['nik']}", headers=national)).json()
+        return person if person["status"] == "moved_out" else None
+
+    person = await eventually(moved)
+    assert person and person["region_code"] == "3506012001"
+    old_household = (await registry_app.get(f"/v1/households/{household_id}", headers=token())).json()
+    assert {m["person"]["nik"]: m["status"] for m in old_household["members"]}[ANI["nik"]] == "moved_out"
