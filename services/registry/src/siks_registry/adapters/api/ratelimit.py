@@ -1,4 +1,4 @@
-"""A per-client token bucket for public endpoints (in process: each replica counts its own)."""
+"""A per-client token bucket for public endpoints (in process: each app, and so each replica, counts its own)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,18 @@ class RateLimit:
     def __init__(self, *, capacity: int, per_seconds: float) -> None:
         self.capacity = capacity
         self.rate = capacity / per_seconds
-        self._buckets: dict[str, tuple[float, float]] = {}
 
     def __call__(self, request: Request) -> None:
         client = request.client.host if request.client else "unknown"
+        all_buckets = request.app.state._state.setdefault("rate_limits", {})
+        buckets: dict[str, tuple[float, float]] = all_buckets.setdefault(id(self), {})
         now = time.monotonic()
-        tokens, last = self._buckets.get(client, (float(self.capacity), now))
+        tokens, last = buckets.get(client, (float(self.capacity), now))
         tokens = min(self.capacity, tokens + (now - last) * self.rate)
         if tokens < 1:
-            self._buckets[client] = (tokens, now)
+            buckets[client] = (tokens, now)
             raise RateLimited(f"at most {self.capacity} checks per {self.capacity / self.rate:.0f} s per client")
-        self._buckets[client] = (tokens - 1, now)
-        if len(self._buckets) > 100_000:  # forget idle clients rather than grow without bound
-            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 3600}
+        buckets[client] = (tokens - 1, now)
+        if len(buckets) > 100_000:  # forget idle clients rather than grow without bound
+            for idle in [k for k, v in buckets.items() if now - v[1] > 3600]:
+                del buckets[idle]
