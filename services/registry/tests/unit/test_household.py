@@ -13,7 +13,6 @@ from siks_events.catalog.registry import (
     Program,
     ProgramEnded,
 )
-
 from siks_registry.domain.errors import DuplicateMember, HeadRequired, MemberNotActive
 from siks_registry.domain.household import Household, Status
 

@@ -51,7 +51,7 @@ async def handle_register_household(cmd: commands.RegisterHousehold, uow: Regist
     household_id = cmd.household_id or str(uuid.uuid4())
     async with uow:
         for index, person in enumerate(cmd.members):
-            await ensure_not_active_elsewhere(uow, person.nik, None, f"members/{index}/nik")
+            await ensure_not_active_elsewhere(uow, person.nik, household_id, f"members/{index}/nik")
         household = Household.register(
             household_id, kk_number=cmd.kk_number, region_code=cmd.region_code, address=cmd.address,
             members=cmd.members, location=cmd.location, housing=cmd.housing, assets=cmd.assets,

@@ -53,7 +53,9 @@ async def project_household(connection: asyncpg.Connection, household: Household
 async def rebuild(pool: asyncpg.Pool, progress: Callable[[int, int], None] | None = None) -> int:
     """Throw the read models away and replay every household stream; returns the households rebuilt."""
     async with pool.acquire() as connection, connection.transaction():
-        await connection.execute("TRUNCATE persons, households")
+        # DELETE, not TRUNCATE: readers keep seeing the old rows until the rebuilt ones commit.
+        await connection.execute("DELETE FROM persons")
+        await connection.execute("DELETE FROM households")
         streams = [r["stream_id"] for r in await connection.fetch("SELECT DISTINCT stream_id FROM events")]
         for done, stream_id in enumerate(streams, 1):
             rows = await connection.fetch("SELECT type, data FROM events WHERE stream_id = $1 ORDER BY version", stream_id)
