@@ -72,6 +72,8 @@ class IdempotentConsumer:
         self.check_interval = check_interval
         self.batch_size = batch_size
         self.positions: dict[TopicPartition, int] = {}
+        self.fingerprints: dict[TopicPartition, str | None] = {}
+        self._current: str | None = None
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -125,6 +127,7 @@ class IdempotentConsumer:
     # --- one record ----------------------------------------------------------------
 
     async def _process(self, tp: TopicPartition, record: ConsumerRecord) -> None:
+        self._current = kafka.fingerprint(record.key, record.value, record.headers)
         try:
             envelope = Envelope.from_kafka(record.key, record.value, record.headers)
             event = envelope.event()
@@ -187,8 +190,10 @@ class IdempotentConsumer:
         async def write(uow: UnitOfWork) -> None:
             connection = uow.connection  # type: ignore[attr-defined]
             await connection.execute("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", self.name, key)
-            await _upsert_position(connection, self.name, tp, next_offset)
+            await _upsert_position(connection, self.name, tp, next_offset, fingerprint)
+            self.fingerprints[tp] = fingerprint
 
+        fingerprint = self._current
         return write
 
     async def _already_applied(self, key: str) -> bool:
@@ -233,14 +238,17 @@ class IdempotentConsumer:
                 reason,
                 event_id,
             )
-            await _upsert_position(connection, self.name, tp, record.offset + 1)
+            await _upsert_position(connection, self.name, tp, record.offset + 1, self._current)
         self.positions[tp] = record.offset + 1
+        self.fingerprints[tp] = self._current
         self.dead_lettered += 1
 
-    async def _store_position(self, tp: TopicPartition, next_offset: int) -> None:
+    async def _store_position(self, tp: TopicPartition, next_offset: int, fingerprint: str | None = None) -> None:
+        fingerprint = fingerprint if next_offset == 0 else (fingerprint or self._current)
         async with self.pool.acquire() as connection:
-            await _upsert_position(connection, self.name, tp, next_offset)
+            await _upsert_position(connection, self.name, tp, next_offset, fingerprint)
         self.positions[tp] = next_offset
+        self.fingerprints[tp] = fingerprint
 
     async def _commit_to_kafka(self) -> None:
         """Mirror positions into Kafka: for standard tooling, and as our loss detector."""
@@ -257,11 +265,12 @@ class IdempotentConsumer:
         """Seek to the positions kept beside the inbox; the loss check runs before the next batch."""
         assert self._consumer is not None
         rows = await self.pool.fetch(
-            "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = $1", self.name
+            "SELECT topic, partition, next_offset, last_fingerprint FROM consumer_positions WHERE consumer = $1",
+            self.name,
         )
-        stored = {TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        stored = {TopicPartition(r["topic"], r["partition"]): (r["next_offset"], r["last_fingerprint"]) for r in rows}
         for tp in partitions:
-            self.positions[tp] = stored.get(tp, 0)
+            self.positions[tp], self.fingerprints[tp] = stored.get(tp, (0, None))
             self._consumer.seek(tp, self.positions[tp])
         self._to_check.update(partitions)
 
@@ -273,24 +282,26 @@ class IdempotentConsumer:
         if not watched:
             return rewound
         try:
-            ends = await self._consumer.end_offsets(watched)
             committed = {tp: await self._consumer.committed(tp) for tp in watched}
         except KafkaError as exc:
             log.info("could not check partitions for loss yet", extra={"error": repr(exc)})
             self._to_check.update(watched)
             return rewound
         for tp in watched:
-            position = self.positions[tp]
-            if ends.get(tp, 0) < position or committed.get(tp) is None:
-                log.warning(
-                    "broker lost data behind our position; rewinding",
-                    extra={"consumer": self.name, "topic": tp.topic, "partition": tp.partition},
-                )
-                self.rewinds += 1
-                self.positions[tp] = 0
-                await self._store_position(tp, 0)
-                self._consumer.seek(tp, 0)
-                rewound.add(tp)
+            position, expected = self.positions[tp], self.fingerprints.get(tp)
+            if committed.get(tp) is not None:
+                # The group's offsets survived; the record before our position must still be there.
+                found = await kafka.probe(self.bootstrap_servers, tp, position - 1)
+                if found == kafka.Probe.UNKNOWN or (found != kafka.Probe.GONE and (expected is None or found == expected)):
+                    continue
+            log.warning(
+                "broker lost data behind our position; rewinding",
+                extra={"consumer": self.name, "topic": tp.topic, "partition": tp.partition},
+            )
+            self.rewinds += 1
+            await self._store_position(tp, 0)
+            self._consumer.seek(tp, 0)
+            rewound.add(tp)
         return rewound
 
     async def lag(self) -> dict[TopicPartition, int]:
@@ -312,15 +323,18 @@ class _Rebalance(ConsumerRebalanceListener):
         await self.consumer._on_assigned(list(assigned))
 
 
-async def _upsert_position(connection: asyncpg.Connection, consumer: str, tp: TopicPartition, offset: int) -> None:
+async def _upsert_position(
+    connection: asyncpg.Connection, consumer: str, tp: TopicPartition, offset: int, last_fingerprint: str | None
+) -> None:
     await connection.execute(
-        "INSERT INTO consumer_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (consumer, topic, partition)"
-        " DO UPDATE SET next_offset = excluded.next_offset, updated_at = now()",
+        "INSERT INTO consumer_positions (consumer, topic, partition, next_offset, last_fingerprint)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, topic, partition) DO UPDATE"
+        " SET next_offset = excluded.next_offset, last_fingerprint = excluded.last_fingerprint, updated_at = now()",
         consumer,
         tp.topic,
         tp.partition,
         offset,
+        last_fingerprint,
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, OffsetOutOfRangeError, TopicAlreadyExistsError
 
 log = logging.getLogger("siks.kafka")
 
@@ -87,3 +88,45 @@ async def wait_for_broker(bootstrap_servers: str, timeout: float = 30.0) -> None
             await asyncio.sleep(0.3)
         finally:
             await admin.close()
+
+
+class Probe:
+    """What a partition holds at one offset: the fingerprint of the record there, or that it is gone."""
+
+    GONE = "gone"
+    UNKNOWN = "unknown"
+
+
+def fingerprint(key: bytes | None, value: bytes | None, headers) -> str:
+    """Identifies a record: its CloudEvents id where it has one, else a digest of its bytes."""
+    for name, raw in headers or ():
+        if name == "ce_id" and raw:
+            return raw.decode(errors="replace")
+    return "sha256:" + hashlib.sha256((key or b"") + b"\x00" + (value or b"")).hexdigest()
+
+
+async def probe(bootstrap_servers: str, tp: TopicPartition, offset: int, timeout: float = 3.0) -> str:
+    """The fingerprint of the record at `offset`, `Probe.GONE` if the partition no longer has it,
+    or `Probe.UNKNOWN` if the broker did not say. Reading a record is the one check that holds on every
+    Kafka-protocol broker (the embedded one reports end offsets per batch, not per record)."""
+    client = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+                              auto_offset_reset="none", request_timeout_ms=int(timeout * 1000) + 2000)
+    await client.start()
+    try:
+        if tp.topic not in await client.topics() or tp.partition not in (client.partitions_for_topic(tp.topic) or ()):
+            return Probe.GONE
+        client.assign([tp])
+        client.seek(tp, offset)
+        try:
+            batches = await client.getmany(tp, timeout_ms=int(timeout * 1000), max_records=1)
+        except OffsetOutOfRangeError:
+            return Probe.GONE
+        for record in batches.get(tp, []):
+            return fingerprint(record.key, record.value, record.headers) if record.offset == offset else Probe.GONE
+        # Nothing came back: a partition that ends at or before the offset has lost the record.
+        end = (await client.end_offsets([tp]))[tp]
+        return Probe.GONE if end <= offset else Probe.UNKNOWN
+    except KafkaError:
+        return Probe.UNKNOWN
+    finally:
+        await client.stop()

@@ -56,7 +56,8 @@ class RelayState:
     watermark: int = 0
     window_end: int | None = None
     after_position: int | None = None
-    acked_offsets: dict[str, int] = field(default_factory=dict)
+    acked_offsets: dict[str, dict] = field(default_factory=dict)
+    """Per "topic:partition", the highest offset the broker acknowledged and the event id stored there."""
     published: int = 0
 
 
@@ -179,27 +180,25 @@ class OutboxRelay:
         for event in events:
             key, value, headers = event.envelope(self.source).to_kafka()
             futures.append(await producer.send(self.topic_prefix + event.topic, value, key=key, headers=headers))
-        for metadata in await asyncio.gather(*futures):
+        for event, metadata in zip(events, await asyncio.gather(*futures), strict=True):
             name = f"{metadata.topic}:{metadata.partition}"
-            self.state.acked_offsets[name] = max(self.state.acked_offsets.get(name, 0), metadata.offset + 1)
+            if metadata.offset >= self.state.acked_offsets.get(name, {}).get("offset", -1):
+                self.state.acked_offsets[name] = {"offset": metadata.offset, "id": event.event_id}
 
     # --- broker loss ---------------------------------------------------------------
 
     async def check_broker(self) -> bool:
-        """Republish from the start if any partition ends below what the broker acknowledged."""
-        acked = self.state.acked_offsets
-        if not acked:
-            return False
-        partitions = [TopicPartition(*name.rsplit(":", 1)) for name in acked]
-        partitions = [TopicPartition(tp.topic, int(tp.partition)) for tp in partitions]
-        ends = await kafka.end_offsets(self.bootstrap_servers, partitions)
-        lost = [tp for tp in partitions if ends.get(tp, 0) < acked[f"{tp.topic}:{tp.partition}"]]
+        """Republish from the start if the broker no longer holds a record it acknowledged to us."""
+        lost = []
+        for name, last in self.state.acked_offsets.items():
+            topic, partition = name.rsplit(":", 1)
+            found = await kafka.probe(self.bootstrap_servers, TopicPartition(topic, int(partition)), last["offset"])
+            if found == kafka.Probe.GONE or (found != kafka.Probe.UNKNOWN and found != last["id"]):
+                lost.append(name)
         if not lost:
             return False
-        log.warning(
-            "broker lost acknowledged events; republishing from the start of the store",
-            extra={"partitions": [f"{tp.topic}:{tp.partition}" for tp in lost]},
-        )
+        log.warning("broker lost acknowledged events; republishing from the start of the store",
+                    extra={"partitions": lost})
         self.republished += 1
         self._known_topics.clear()
         self.state = RelayState(published=self.state.published)

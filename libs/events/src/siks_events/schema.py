@@ -51,6 +51,8 @@ EVENT_STORE_DDL = [
         topic          text    NOT NULL,
         partition      integer NOT NULL,
         next_offset    bigint  NOT NULL,
+        -- the record just before next_offset, to notice a broker that lost it
+        last_fingerprint text,
         updated_at     timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (consumer, topic, partition)
     )
