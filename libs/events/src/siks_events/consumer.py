@@ -61,6 +61,8 @@ class IdempotentConsumer:
         partitions: int = kafka.DEFAULT_PARTITIONS,
     ) -> None:
         self.name = name
+        # The prefix names an environment; groups of different environments must not meet.
+        self.group = topic_prefix + name
         self.partitions = partitions
         self.pool = pool
         self.bootstrap_servers = bootstrap_servers
@@ -89,10 +91,11 @@ class IdempotentConsumer:
         await kafka.ensure_topics(self.bootstrap_servers, self.topics, partitions=self.partitions, with_dlq=True)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
-            group_id=self.name,
+            group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_interval_ms=600_000,
+            # also the rebalance timeout: a member that vanished holds a rebalance up this long
+            max_poll_interval_ms=60_000,
             metadata_max_age_ms=5_000,
         )
         self._producer = kafka.new_producer(self.bootstrap_servers)
@@ -119,10 +122,11 @@ class IdempotentConsumer:
                     await self._check_for_loss(list(self._consumer.assignment()))
                     next_check = loop.time() + self.check_interval
         finally:
+            # Leaving the group needs the broker; a broker that does not answer must not hold shutdown.
             with contextlib.suppress(Exception):
-                await self._consumer.stop()
+                await asyncio.wait_for(self._consumer.stop(), 10)
             with contextlib.suppress(Exception):
-                await self._producer.stop()
+                await asyncio.wait_for(self._producer.stop(), 10)
 
     # --- one record ----------------------------------------------------------------
 

@@ -222,7 +222,7 @@ class OutboxRelay:
         producer, self._producer = self._producer, None
         if producer is not None:
             with contextlib.suppress(Exception):
-                await producer.stop()
+                await asyncio.wait_for(producer.stop(), 10)
 
     async def _ensure_topics(self, topics: set[str]) -> None:
         missing = {self.topic_prefix + t for t in topics} - self._known_topics

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +51,8 @@ class ServiceDefinition:
     consumers: list[ConsumerDefinition] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     """Topics the service publishes to; created at start-up so consumers can subscribe early."""
+    workers: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
+    """Other background loops (outbound deliveries, ...), started after the relay and consumers."""
 
 
 class Runtime:
@@ -99,6 +101,8 @@ class Runtime:
                 )
                 self.consumers.append(consumer)
                 self._spawn(consumer.run, f"consumer {consumer.name}")
+        for worker in d.workers if s.consumers_enabled else []:
+            self._spawn(lambda worker=worker: worker(self), getattr(worker, "__name__", "worker"))
 
     def _spawn(self, start: Callable, what: str) -> None:
         task = asyncio.create_task(_supervised(start, what))
@@ -107,7 +111,10 @@ class Runtime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=20)
+            for task in stuck:
+                log.error("background task did not stop in time", extra={"task": task.get_name()})
         if self.pool is not None:
             await self.pool.close()
 

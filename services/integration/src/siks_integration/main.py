@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from siks_events.service import ServiceDefinition, serve
+from siks_events.catalog.dukcapil import TOPIC as DUKCAPIL_TOPIC
+from siks_events.catalog.integration import TOPIC
+from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_integration
-
-TOPIC = "siks.integration.events"
+from siks_integration.adapters import consumers
+from siks_integration.adapters.api import dukcapil, subscriptions
+from siks_integration.adapters.delivery import run_deliveries
+from siks_integration.adapters.postgres.uow import PostgresIntegrationUnitOfWork
 
 definition = ServiceDefinition(
     name="integration",
     title="SIKS-NG Integration",
     description=siks_integration.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
-    topics=[TOPIC],
+    topics=[TOPIC, DUKCAPIL_TOPIC],
+    routers=[dukcapil.router, subscriptions.router],
+    consumers=[
+        ConsumerDefinition(name="dukcapil-inbound", topics=[DUKCAPIL_TOPIC], handler=consumers.apply_dukcapil_event,
+                           unit_of_work=PostgresIntegrationUnitOfWork),
+        ConsumerDefinition(name="siks-events", topics=consumers.SIKS_TOPICS, handler=consumers.apply_siks_event,
+                           unit_of_work=PostgresIntegrationUnitOfWork),
+    ],
+    workers=[run_deliveries],
 )
-
 
 create_app, __getattr__ = serve(definition)
 """`create_app(settings)` builds the app; `uvicorn siks_integration.main:app` builds it from the environment."""

@@ -79,5 +79,6 @@ def decode(type_: str, data: Any) -> Event:
         raise InvalidEventData(f"{type_}: {problems}") from None
 
 
+from siks_events.catalog import dukcapil as dukcapil  # noqa: E402
 from siks_events.catalog import integration as integration  # noqa: E402  (registers its types)
 from siks_events.catalog import registry as registry  # noqa: E402

@@ -1,0 +1,86 @@
+"""Other government systems subscribe to event types (DCI subscribe/notify style) and are notified,
+signed, at their callback; BPJS's notification log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from siks_events import catalog
+from siks_events.model import RegionCode
+
+from siks_integration.adapters.api.deps import Pool, ReportReader, Subscriber
+from siks_integration.domain.errors import SubscriptionNotFound
+
+router = APIRouter(tags=["subscriptions"])
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subscriber: str = Field(min_length=1, max_length=100, description="the subscribing system")
+    event_types: list[str] = Field(min_length=1, max_length=50)
+    region_prefix: RegionCode | None = Field(None, description="only events in this region")
+    callback_url: HttpUrl
+    secret: str = Field(min_length=16, max_length=200, description="HMAC key for the X-Siks-Signature header")
+
+    @field_validator("event_types")
+    @classmethod
+    def _known(cls, types: list[str]) -> list[str]:
+        unknown = sorted(set(types) - set(catalog.event_types()))
+        if unknown:
+            raise ValueError(f"unknown event types: {', '.join(unknown)}")
+        return types
+
+
+class SubscriptionCreated(BaseModel):
+    subscription_id: str
+
+
+class Delivery(BaseModel):
+    delivery_id: int
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    next_attempt_at: datetime
+
+
+@router.post("/v1/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
+async def subscribe(body: SubscriptionIn, pool: Pool, actor: Subscriber):
+    """Receive every future event of these types at the callback, signed with the secret."""
+    subscription_id = str(uuid.uuid4())
+    await pool.execute(
+        "INSERT INTO subscriptions (subscription_id, subscriber, event_types, region_prefix, callback_url, secret,"
+        " created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        subscription_id, body.subscriber, body.event_types, body.region_prefix or "", str(body.callback_url),
+        body.secret, actor.subject)
+    return SubscriptionCreated(subscription_id=subscription_id)
+
+
+@router.get("/v1/subscriptions/{subscription_id}/deliveries", response_model=list[Delivery])
+async def deliveries(
+    subscription_id: str, pool: Pool, actor: Subscriber,
+    missed: bool = Query(False, description="only what has not been delivered yet"),
+    limit: int = Query(200, ge=1, le=5000),
+):
+    """The subscription's deliveries; with `missed=true`, those still waiting to be acknowledged."""
+    if not await pool.fetchval("SELECT 1 FROM subscriptions WHERE subscription_id = $1", subscription_id):
+        raise SubscriptionNotFound(f"no subscription {subscription_id}")
+    rows = await pool.fetch(
+        "SELECT * FROM outbound_deliveries WHERE subscription_id = $1 AND (NOT $2 OR status <> 'delivered')"
+        " ORDER BY delivery_id LIMIT $3", subscription_id, missed, limit)
+    return [Delivery(**{k: r[k] for k in Delivery.model_fields}) for r in rows]
+
+
+@router.get("/v1/bpjs/notifications", response_model=list[Delivery])
+async def bpjs_notifications(pool: Pool, actor: ReportReader, limit: int = Query(200, ge=1, le=5000)):
+    """PBI JK membership changes sent (or waiting) for BPJS, with their attempts."""
+    rows = await pool.fetch("SELECT * FROM outbound_deliveries WHERE kind = 'bpjs' ORDER BY delivery_id LIMIT $1",
+                            limit)
+    return [Delivery(**{k: r[k] for k in Delivery.model_fields}) for r in rows]

@@ -1,0 +1,144 @@
+"""A report from Dukcapil (a death or a move) and what became of it.
+
+The report decides whether its change is forwarded to SIKS-NG as a domain event
+(deceased-reported, moved-domicile) or held with a reason; the registry's confirmation
+marks it applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from siks_events.catalog.integration import (
+    CivilReportApplied,
+    CivilReportHeld,
+    CivilReportUnmatched,
+    DeathReported,
+    DomicileMoved,
+)
+from siks_events.model import Aggregate, Event
+
+from siks_integration.domain.errors import ReportMismatch
+
+
+class Status(StrEnum):
+    TRANSLATED = "translated"  # accepted and forwarded as a domain event
+    UNMATCHED = "unmatched"  # forwarded, but names nobody in DTKS: listed for review
+    APPLIED = "applied"  # the registry applied it
+    HELD = "held"  # not forwarded; `reason` says why
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    """What the integration service knows of a person in DTKS (from the registry's events)."""
+
+    nik: str
+    status: str
+    status_since: date | None = None
+
+
+def death_report_id(certificate_number: str) -> str:
+    return f"death-{certificate_number}"
+
+
+def move_report_id(move_id: str) -> str:
+    return f"move-{move_id}"
+
+
+class CivilReport(Aggregate):
+    """One Dukcapil report (laporan kematian or surat pindah), keyed so a repeat is the same report."""
+
+    def __init__(self, id: str) -> None:  # noqa: A002
+        super().__init__(id)
+        self.kind = ""
+        self.nik: str | None = None
+        self.kk_number: str | None = None
+        self.event_date: date | None = None
+        self.forwarded: DeathReported | DomicileMoved | None = None
+        self.held: CivilReportHeld | None = None
+        self.unmatched = False
+        self.applied = False
+
+    @property
+    def status(self) -> Status:
+        if self.held:
+            return Status.HELD
+        if self.applied:
+            return Status.APPLIED
+        return Status.UNMATCHED if self.unmatched else Status.TRANSLATED
+
+    @property
+    def reason(self) -> str | None:
+        return self.held.reason if self.held else None
+
+    # --- decisions -----------------------------------------------------------------
+
+    @classmethod
+    def receive_death(cls, death: DeathReported, person: KnownPerson | None) -> CivilReport:
+        """Forward a death unless DTKS already has the person deceased."""
+        report = cls(death.report_id)
+        if person is not None and person.status == "deceased":
+            report._record(CivilReportHeld(
+                report_id=report.id, reason_code="already-deceased", nik=death.nik, event_date=death.died_on,
+                reason=f"DTKS already records this person as deceased since {person.status_since}; nothing to apply"))
+            return report
+        report._record(death)
+        if person is None:
+            report._record(CivilReportUnmatched(report_id=report.id))
+        return report
+
+    @classmethod
+    def receive_move(cls, move: DomicileMoved, people: list[KnownPerson], region_known: bool) -> CivilReport:
+        """Forward a move unless it goes to an unknown village or moves someone who has died."""
+        report = cls(move.move_id)
+        if not region_known:
+            report._record(CivilReportHeld(
+                report_id=report.id, reason_code="unknown-region", nik=move.nik, kk_number=move.kk_number,
+                event_date=move.moved_on,
+                reason=f"{move.to_region} is not a village in the Kepmendagri list; check the destination"))
+            return report
+        dead = [p for p in people if p.status == "deceased"] if move.nik else []
+        if dead:
+            report._record(CivilReportHeld(
+                report_id=report.id, reason_code="person-deceased", nik=move.nik, kk_number=move.kk_number,
+                event_date=move.moved_on,
+                reason=f"DTKS records this person as deceased since {dead[0].status_since}; a move after death"
+                       " is not applied"))
+            return report
+        report._record(move)
+        if not people:
+            report._record(CivilReportUnmatched(report_id=report.id))
+        return report
+
+    def ensure_same(self, incoming: Event) -> None:
+        """A repeat must be the same report; the same certificate or move id with other facts is refused."""
+        original = self.forwarded
+        if original is not None and original.model_dump(exclude={"report_id"}) != incoming.model_dump(
+                exclude={"report_id"}):
+            raise ReportMismatch(f"report {self.id} was already received with different details")
+
+    def record_applied(self, applied_by: str) -> None:
+        if self.applied or self.held:
+            return
+        self._record(CivilReportApplied(report_id=self.id, applied_by=applied_by))
+
+    # --- state ---------------------------------------------------------------------
+
+    def _apply(self, event: Event) -> None:
+        match event:
+            case DeathReported():
+                self.kind, self.forwarded = "death", event
+                self.nik, self.event_date = event.nik, event.died_on
+            case DomicileMoved():
+                self.kind, self.forwarded = "move", event
+                self.nik, self.kk_number, self.event_date = event.nik, event.kk_number, event.moved_on
+            case CivilReportHeld():
+                self.kind = "death" if self.id.startswith("death-") else "move"
+                self.nik, self.kk_number, self.event_date = event.nik, event.kk_number, event.event_date
+                self.held = event
+            case CivilReportUnmatched():
+                self.unmatched = True
+            case CivilReportApplied():
+                self.applied = True
