@@ -39,6 +39,13 @@ class SubscriptionCreated(BaseModel):
     subscription_id: str
 
 
+class Attempt(BaseModel):
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+
+
 class Delivery(BaseModel):
     delivery_id: int
     event_id: str
@@ -49,6 +56,19 @@ class Delivery(BaseModel):
     created_at: datetime
     delivered_at: datetime | None
     next_attempt_at: datetime
+    attempt_log: list[Attempt] = []
+
+
+async def _with_attempts(pool, rows) -> list[Delivery]:
+    """Each delivery with every attempt made, oldest first (the delivery log)."""
+    attempts = await pool.fetch(
+        "SELECT * FROM delivery_attempts WHERE delivery_id = ANY($1::bigint[]) ORDER BY delivery_id, attempt",
+        [r["delivery_id"] for r in rows])
+    log: dict[int, list[Attempt]] = {}
+    for a in attempts:
+        log.setdefault(a["delivery_id"], []).append(Attempt(**{k: a[k] for k in Attempt.model_fields}))
+    return [Delivery(**{k: r[k] for k in Delivery.model_fields if k != "attempt_log"},
+                     attempt_log=log.get(r["delivery_id"], [])) for r in rows]
 
 
 @router.post("/v1/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
@@ -75,7 +95,7 @@ async def deliveries(
     rows = await pool.fetch(
         "SELECT * FROM outbound_deliveries WHERE subscription_id = $1 AND (NOT $2 OR status <> 'delivered')"
         " ORDER BY delivery_id LIMIT $3", subscription_id, missed, limit)
-    return [Delivery(**{k: r[k] for k in Delivery.model_fields}) for r in rows]
+    return await _with_attempts(pool, rows)
 
 
 @router.get("/v1/bpjs/notifications", response_model=list[Delivery])
@@ -83,4 +103,4 @@ async def bpjs_notifications(pool: Pool, actor: ReportReader, limit: int = Query
     """PBI JK membership changes sent (or waiting) for BPJS, with their attempts."""
     rows = await pool.fetch("SELECT * FROM outbound_deliveries WHERE kind = 'bpjs' ORDER BY delivery_id LIMIT $1",
                             limit)
-    return [Delivery(**{k: r[k] for k in Delivery.model_fields}) for r in rows]
+    return await _with_attempts(pool, rows)
