@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := libs/events services/registry services/proposals services/verification services/lks services/integration
 STAMP := $(VENV)/.siks-installed
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint demo clean
 
 $(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,16 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Needs the system running (`make run` in another terminal): loads a generated regency (Kota Kediri)
+# into the registry, then walks one death report and one move through it.
+DEMO_DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/siks
+DEMO_DIR := .siks/demo
+demo: install
+	$(BIN)/siks-registry generate $(DEMO_DIR) --households 500 --regency 3571 --islands DTKS,PKH,BPNT --conflicts 3
+	DATABASE_URL=$(DEMO_DATABASE_URL) $(BIN)/siks-registry import $(DEMO_DIR)/DTKS.csv $(DEMO_DIR)/PKH.csv \
+		$(DEMO_DIR)/BPNT.csv --report $(DEMO_DIR)/import-report.json
+	$(BIN)/siks-integration demo --region 3571
 
 lint: install
 	$(BIN)/ruff check .

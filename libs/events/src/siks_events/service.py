@@ -116,7 +116,11 @@ class Runtime:
             for task in stuck:
                 log.error("background task did not stop in time", extra={"task": task.get_name()})
         if self.pool is not None:
-            await self.pool.close()
+            try:
+                await asyncio.wait_for(self.pool.close(), 10)
+            except TimeoutError:
+                log.error("database connections still in use at shutdown; closing them anyway")
+                self.pool.terminate()
 
     async def readiness(self) -> dict[str, str]:
         checks = {"database": "ok", "broker": "ok"}

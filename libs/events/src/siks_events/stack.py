@@ -80,7 +80,10 @@ class Stack:
             DATABASE_URL=self.database_url,
             KAFKA_BOOTSTRAP_SERVERS=self.bootstrap_servers,
             SIKS_AUTH_PUBLIC_KEY_FILE=str(keys.public_key_file),
+            # partners stand in on one machine: BPJS acknowledges at the integration service's simulator
+            SIKS_SIMULATORS="1",
         )
+        env.setdefault("SIKS_BPJS_URL", f"http://127.0.0.1:{self.port('integration')}/v1/simulators/bpjs/notifications")
         for service in DEFAULT_PORTS:
             log = open(home() / "logs" / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
             self.services[service] = subprocess.Popen(

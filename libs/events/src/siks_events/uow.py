@@ -104,8 +104,13 @@ class PostgresUnitOfWork(UnitOfWork):
 
     async def _begin(self) -> None:
         self.connection = await self.pool.acquire()
-        self._transaction = self.connection.transaction()
-        await self._transaction.start()
+        try:
+            self._transaction = self.connection.transaction()
+            await self._transaction.start()
+        except BaseException:
+            # __aexit__ does not run when __aenter__ fails (a cancellation, say): give the connection back here
+            await self.pool.release(self.connection)
+            raise
         self.events = PostgresEventStore(self.connection)
 
     async def _commit(self) -> None:

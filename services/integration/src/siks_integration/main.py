@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from siks_events.catalog.dukcapil import TOPIC as DUKCAPIL_TOPIC
@@ -10,7 +11,7 @@ from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_integration
 from siks_integration.adapters import consumers
-from siks_integration.adapters.api import dukcapil, subscriptions
+from siks_integration.adapters.api import dukcapil, simulators, subscriptions
 from siks_integration.adapters.delivery import run_deliveries
 from siks_integration.adapters.postgres.uow import PostgresIntegrationUnitOfWork
 
@@ -20,7 +21,8 @@ definition = ServiceDefinition(
     description=siks_integration.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC, DUKCAPIL_TOPIC],
-    routers=[dukcapil.router, subscriptions.router],
+    routers=[dukcapil.router, subscriptions.router]
+    + ([simulators.router] if os.environ.get("SIKS_SIMULATORS") == "1" else []),
     consumers=[
         ConsumerDefinition(name="dukcapil-inbound", topics=[DUKCAPIL_TOPIC], handler=consumers.apply_dukcapil_event,
                            unit_of_work=PostgresIntegrationUnitOfWork),
