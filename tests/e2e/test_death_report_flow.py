@@ -53,6 +53,16 @@ async def person(registry, tokens, nik: str) -> dict:
     return (await registry.get(f"/v1/persons/{nik}", headers=tokens(Role.MINISTRY))).json()
 
 
+async def deceased_in_registry(registry, tokens, nik: str, what: str) -> dict:
+    """The person's record once the registry shows them deceased."""
+
+    async def deceased():
+        found = await person(registry, tokens, nik)
+        return found if found["status"] == "deceased" else None
+
+    return await eventually(deceased, what=what)
+
+
 async def publish_inbound(integration, event, event_id: str | None = None, raw: bytes | None = None) -> None:
     settings = integration.app.state.settings
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
@@ -80,11 +90,7 @@ async def test_a_death_reported_over_http_deactivates_the_member_and_ends_pkh(se
     receipt = accepted.json()
     assert receipt["status"] == "translated" and receipt["status_url"].endswith(receipt["report_id"])
 
-    async def deceased():
-        found = await person(registry, tokens, WIFE["nik"])
-        return found if found["status"] == "deceased" else None
-
-    found = await eventually(deceased, what="the registry to apply the death")
+    found = await deceased_in_registry(registry, tokens, WIFE["nik"], "the registry to apply the death")
     assert found["programs"] == [{"program": "PKH", "active": False, "start_date": "2025-01-01",
                                   "end_date": "2026-10-02"}]
 
@@ -108,11 +114,7 @@ async def test_a_death_published_on_dukcapils_topic_has_the_same_effect(services
                                   certificate_number="KM-0002")
     await publish_inbound(integration, event, "dk-evt-1")
 
-    async def deceased():
-        found = await person(registry, tokens, HEAD["nik"])
-        return found if found["status"] == "deceased" else None
-
-    found = await eventually(deceased, what="the death from Dukcapil's topic")
+    found = await deceased_in_registry(registry, tokens, HEAD["nik"], "the death from Dukcapil's topic")
     assert found["programs"][0]["active"] is False
     household = (await registry.get(f"/v1/households/{found['household_id']}", headers=tokens(Role.MINISTRY))).json()
     assert household["needs_new_head"] is True
@@ -137,11 +139,7 @@ async def test_a_whole_kk_move_moves_everyone_and_a_later_death_still_applies(se
 
     await integration.post("/v1/dukcapil/death-reports", json=death(CHILD, "KM-0003"), headers=dukcapil)
 
-    async def deceased():
-        found = await person(registry, tokens, CHILD["nik"])
-        return found if found["status"] == "deceased" else None
-
-    found = await eventually(deceased, what="the death after the move")
+    found = await deceased_in_registry(registry, tokens, CHILD["nik"], "the death after the move")
     assert found["region_code"] == NEW_VILLAGE
 
 
@@ -175,11 +173,7 @@ async def test_garbage_invalid_and_unknown_reports_each_get_their_outcome_and_bl
                                  certificate_number="KM-0013")
     await publish_inbound(integration, good, "dk-evt-good")
 
-    async def deceased():
-        found = await person(registry, tokens, WIFE["nik"])
-        return found if found["status"] == "deceased" else None
-
-    await eventually(deceased, what="the valid death behind the bad ones")
+    await deceased_in_registry(registry, tokens, WIFE["nik"], "the valid death behind the bad ones")
     settings = integration.app.state.settings
     dead = AIOKafkaConsumer(settings.topic_prefix + "dukcapil.civil-events.dlq",
                             bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest")
