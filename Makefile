@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := libs/events services/registry services/proposals services/verification services/lks services/integration
 STAMP := $(VENV)/.siks-installed
 
-.PHONY: install run test lint demo clean
+.PHONY: install run test lint demo bench clean
 
 $(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ demo: install
 	DATABASE_URL=$(DEMO_DATABASE_URL) $(BIN)/siks-registry import $(DEMO_DIR)/DTKS.csv $(DEMO_DIR)/PKH.csv \
 		$(DEMO_DIR)/BPNT.csv --report $(DEMO_DIR)/import-report.json
 	$(BIN)/siks-integration demo --region 3571
+
+# On demand, never in CI: our backbone side by side with the raw libraries doing the same work.
+bench: install
+	$(BIN)/python bench/backbone.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -23,7 +23,7 @@ from aiokafka.structs import ConsumerRecord
 from siks_events import kafka, telemetry
 from siks_events.catalog import EventRejected
 from siks_events.envelope import Envelope
-from siks_events.model import Cause, Conflict, DomainError, Event
+from siks_events.model import Cause, Conflict, DomainError, Event, StreamVersionConflict
 from siks_events.uow import PostgresUnitOfWork, UnitOfWork
 
 log = logging.getLogger("siks.consumer")
@@ -75,7 +75,6 @@ class IdempotentConsumer:
         self.batch_size = batch_size
         self.positions: dict[TopicPartition, int] = {}
         self.fingerprints: dict[TopicPartition, str | None] = {}
-        self._current: str | None = None
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -111,11 +110,8 @@ class IdempotentConsumer:
                     to_check, self._to_check = list(self._to_check), set()
                     rewound = await self._check_for_loss(to_check)
                     batches = {tp: records for tp, records in batches.items() if tp not in rewound}
-                for tp, records in batches.items():
-                    for record in records:
-                        if record.offset < self.positions.get(tp, 0):
-                            continue  # already past it (a rewind decision raced the fetch)
-                        await self._process(tp, record)
+                # Partitions are independent: apply them side by side, each in its own order.
+                await asyncio.gather(*(self._process_partition(tp, records) for tp, records in batches.items()))
                 if batches:
                     await self._commit_to_kafka()
                 if loop.time() >= next_check:
@@ -130,8 +126,13 @@ class IdempotentConsumer:
 
     # --- one record ----------------------------------------------------------------
 
+    async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            if record.offset < self.positions.get(tp, 0):
+                continue  # already past it (a rewind decision raced the fetch)
+            await self._process(tp, record)
+
     async def _process(self, tp: TopicPartition, record: ConsumerRecord) -> None:
-        self._current = kafka.fingerprint(record.key, record.value, record.headers)
         try:
             envelope = Envelope.from_kafka(record.key, record.value, record.headers)
             event = envelope.event()
@@ -144,21 +145,22 @@ class IdempotentConsumer:
     async def _apply(self, tp: TopicPartition, record: ConsumerRecord, envelope: Envelope, event: Event) -> None:
         next_offset = record.offset + 1
         key = inbox_key(envelope)
-        attempt, outage_backoff = 0, 0.5
+        attempt, outage_backoff, races = 0, 0.5, 0
         while attempt < self.max_attempts:
             attempt += 1
             try:
                 if await self._already_applied(key):
                     self.duplicates += 1
-                    await self._store_position(tp, next_offset)
+                    await self._store_position(tp, next_offset, _fingerprint(record))
                     return
                 uow = self.uow_factory(cause_of(envelope, self.name))
-                uow.after_events(self._inbox_writer(key, tp, next_offset))
+                remember = self._inbox_writer(key, tp, record)
+                uow.after_events(remember)
                 await self.handler(event, envelope, uow)
                 if not uow._committed:
                     # The handler changed nothing; still remember the event and the position.
                     async with uow:
-                        uow.after_events(self._inbox_writer(key, tp, next_offset))
+                        uow.after_events(remember)
                         await uow.commit()
             except _OUTAGES as exc:
                 # Our own database is away: that is no fault of the event, so wait, never dead-letter.
@@ -170,9 +172,18 @@ class IdempotentConsumer:
             except asyncpg.UniqueViolationError as exc:
                 if exc.table_name == "inbox":  # a twin delivery committed first
                     self.duplicates += 1
-                    await self._store_position(tp, next_offset)
+                    await self._store_position(tp, next_offset, _fingerprint(record))
                     return
                 reason = f"database rejected the effect: {exc}"
+            except StreamVersionConflict as exc:
+                # Another writer (often another partition's event about the same household) got there
+                # first: reload and try again; that is no fault of the event.
+                races += 1
+                if races <= 20:
+                    attempt -= 1
+                    await asyncio.sleep(0.01 * races)
+                    continue
+                reason = f"conflict: {exc.detail}"
             except Conflict as exc:
                 reason = f"conflict: {exc.detail}"
             except DomainError as exc:
@@ -190,14 +201,14 @@ class IdempotentConsumer:
                 await asyncio.sleep(self.retry_delay * attempt)
         await self._dead_letter(tp, record, "handler-failed", reason, envelope.id)
 
-    def _inbox_writer(self, key: str, tp: TopicPartition, next_offset: int):
+    def _inbox_writer(self, key: str, tp: TopicPartition, record: ConsumerRecord):
         async def write(uow: UnitOfWork) -> None:
             connection = uow.connection  # type: ignore[attr-defined]
             await connection.execute("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", self.name, key)
             await _upsert_position(connection, self.name, tp, next_offset, fingerprint)
             self.fingerprints[tp] = fingerprint
 
-        fingerprint = self._current
+        next_offset, fingerprint = record.offset + 1, _fingerprint(record)
         return write
 
     async def _already_applied(self, key: str) -> bool:
@@ -242,13 +253,12 @@ class IdempotentConsumer:
                 reason,
                 event_id,
             )
-            await _upsert_position(connection, self.name, tp, record.offset + 1, self._current)
+            await _upsert_position(connection, self.name, tp, record.offset + 1, _fingerprint(record))
         self.positions[tp] = record.offset + 1
-        self.fingerprints[tp] = self._current
+        self.fingerprints[tp] = _fingerprint(record)
         self.dead_lettered += 1
 
-    async def _store_position(self, tp: TopicPartition, next_offset: int, fingerprint: str | None = None) -> None:
-        fingerprint = fingerprint if next_offset == 0 else (fingerprint or self._current)
+    async def _store_position(self, tp: TopicPartition, next_offset: int, fingerprint: str | None) -> None:
         async with self.pool.acquire() as connection:
             await _upsert_position(connection, self.name, tp, next_offset, fingerprint)
         self.positions[tp] = next_offset
@@ -303,7 +313,7 @@ class IdempotentConsumer:
                 extra={"consumer": self.name, "topic": tp.topic, "partition": tp.partition},
             )
             self.rewinds += 1
-            await self._store_position(tp, 0)
+            await self._store_position(tp, 0, None)
             self._consumer.seek(tp, 0)
             rewound.add(tp)
         return rewound
@@ -340,6 +350,10 @@ async def _upsert_position(
         offset,
         last_fingerprint,
     )
+
+
+def _fingerprint(record: ConsumerRecord) -> str:
+    return kafka.fingerprint(record.key, record.value, record.headers)
 
 
 def cause_of(envelope: Envelope, consumer: str) -> Cause:

@@ -63,8 +63,9 @@ class UnitOfWork(abc.ABC):
         self._seen[aggregate.id] = aggregate
 
     def after_events(self, write: AfterEvents) -> None:
-        """Run `write` in this transaction once the events are appended."""
-        self._after_events.append(write)
+        """Run `write` in this transaction once the events are appended (once, however often it is given)."""
+        if write not in self._after_events:
+            self._after_events.append(write)
 
     async def commit(self) -> list[RecordedEvent]:
         """Append every tracked aggregate's new events, then the other writes; all or nothing."""

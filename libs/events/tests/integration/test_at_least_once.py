@@ -153,3 +153,30 @@ async def test_garbage_and_unknown_events_are_dead_lettered_and_the_partition_mo
     assert b"siks.nobody.never-declared.v1" in dict(reasons["unknown-type"].headers)["dlq_reason"]
     assert json.loads(reasons["invalid-data"].value) == {"n": "not a number"}
     assert await store_pool.fetchval("SELECT count(*) FROM dead_letters") == 3
+
+
+async def test_an_event_whose_handler_changes_nothing_is_still_remembered_once(store_pool, siks_bootstrap_servers,
+                                                                                topic_prefix):
+    async def ignore(event, envelope, uow) -> None:
+        return None  # never enters the unit of work
+
+    consumer = IdempotentConsumer(name="ignoring", pool=store_pool, bootstrap_servers=siks_bootstrap_servers,
+                                  topics=[TOPIC], handler=ignore, topic_prefix=topic_prefix)
+    envelope = Envelope(id="e-1", source="/test", type="siks.testing.sample-recorded.v1", subject="s-1",
+                        time=datetime.now(UTC), data={"n": 1}, key="s-1")
+    producer = AIOKafkaProducer(bootstrap_servers=siks_bootstrap_servers)
+    await producer.start()
+    try:
+        async with background(consumer.run):
+            for _ in range(2):
+                key, value, headers = envelope.to_kafka()
+                await producer.send_and_wait(topic_prefix + TOPIC, value, key=key, headers=headers)
+
+            async def both_seen() -> bool:
+                return consumer.applied + consumer.duplicates == 2
+
+            await wait_until(both_seen, 60, "both deliveries")
+    finally:
+        await producer.stop()
+    assert (consumer.applied, consumer.duplicates) == (1, 1)
+    assert await store_pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'ignoring'") == 1

@@ -1,0 +1,182 @@
+"""Benchmark of the backbone, side by side with the raw libraries doing the same work.
+
+    .venv/bin/python bench/backbone.py [--events 20000] [--writers 8]
+
+Starts its own PostgreSQL and Tansu (like the tests) unless DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS
+are set, then prints one table:
+- appends: our event store (version check, atomic multi-event append, txid column) vs plain
+  asyncpg INSERTs of the same rows, each with `writers` concurrent connections, one event per
+  transaction;
+- publishing: the outbox relay draining the store to Kafka vs a raw aiokafka producer sending the
+  same records;
+- consuming: the idempotent consumer (inbox and position in one transaction per event) vs a raw
+  aiokafka consumer that only reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+from siks_events import kafka
+from siks_events.consumer import IdempotentConsumer
+from siks_events.database import asyncpg_dsn, create_pool
+from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
+from siks_events.model import Cause, PendingEvent
+from siks_events.relay import OutboxRelay
+from siks_events.schema import create_all
+from siks_events.store import PostgresEventStore
+from siks_events.testing import SampleRecorded
+
+
+async def appends_ours(pool, events: int, writers: int) -> float:
+    per_writer = events // writers
+
+    async def writer(w: int) -> None:
+        async with pool.acquire() as connection:
+            store = PostgresEventStore(connection)
+            for i in range(per_writer):
+                async with connection.transaction():
+                    await store.append(f"bench-{w}", i, [PendingEvent(event=SampleRecorded(n=i))], Cause())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(w) for w in range(writers)))
+    return time.perf_counter() - started
+
+
+async def appends_raw(pool, events: int, writers: int) -> float:
+    await pool.execute("CREATE TABLE raw_events (position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                       " stream_id text, version int, event_id text, type text, data jsonb)")
+    per_writer = events // writers
+
+    async def writer(w: int) -> None:
+        async with pool.acquire() as connection:
+            for i in range(per_writer):
+                async with connection.transaction():
+                    await connection.execute(
+                        "INSERT INTO raw_events (stream_id, version, event_id, type, data) VALUES ($1,$2,$3,$4,$5)",
+                        f"raw-{w}", i + 1, str(uuid.uuid4()), SampleRecorded.type, {"n": i, "note": ""})
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(w) for w in range(writers)))
+    return time.perf_counter() - started
+
+
+async def publish_ours(pool, bootstrap: str, prefix: str, events: int) -> float:
+    relay = OutboxRelay(pool, bootstrap_servers=bootstrap, source="/bench", topic_prefix=prefix, partitions=6,
+                        batch_size=1000)
+    await kafka.ensure_topics(bootstrap, [prefix + SampleRecorded.topic], partitions=6)
+    started = time.perf_counter()
+    while relay.state.published < events:
+        await relay.publish_batch()
+    elapsed = time.perf_counter() - started
+    await relay._stop_producer()
+    return elapsed
+
+
+async def publish_raw(pool, bootstrap: str, prefix: str, events: int) -> float:
+    rows = await pool.fetch("SELECT stream_id, event_id, data FROM raw_events ORDER BY position")
+    topic = prefix + "raw.events"
+    await kafka.ensure_topics(bootstrap, [topic], partitions=6)
+    producer = kafka.new_producer(bootstrap)
+    await producer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, json.dumps(r["data"]).encode(), key=r["stream_id"].encode(),
+                                   headers=[("ce_id", r["event_id"].encode())]) for r in rows]
+    await asyncio.gather(*futures)
+    elapsed = time.perf_counter() - started
+    await producer.stop()
+    return elapsed
+
+
+async def consume_ours(pool, bootstrap: str, prefix: str, events: int) -> float:
+    async def nothing(event, envelope, uow) -> None:
+        return None
+
+    consumer = IdempotentConsumer(name="bench", pool=pool, bootstrap_servers=bootstrap, topics=[SampleRecorded.topic],
+                                  handler=nothing, topic_prefix=prefix)
+    task = asyncio.create_task(consumer.run())
+    started = time.perf_counter()
+    while consumer.applied < events:
+        await asyncio.sleep(0.5)
+        if task.done():
+            task.result()  # raises what stopped the consumer
+        if os.environ.get("BENCH_DEBUG"):
+            print(consumer._consumer and consumer._consumer.assignment(), consumer.positions, consumer.dead_lettered,
+                  consumer.duplicates, flush=True)
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return elapsed
+
+
+async def consume_raw(bootstrap: str, prefix: str, events: int) -> float:
+    consumer = AIOKafkaConsumer(prefix + "raw.events", bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=prefix + "raw", enable_auto_commit=False)
+    await consumer.start()
+    started = time.perf_counter()
+    seen = 0
+    while seen < events:
+        for records in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
+            seen += len(records)
+    elapsed = time.perf_counter() - started
+    await consumer.stop()
+    return elapsed
+
+
+async def main(events: int, writers: int) -> None:
+    stack = contextlib.ExitStack()
+    database_url = os.environ.get("DATABASE_URL")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    workdir = Path(tempfile.mkdtemp(prefix="siks-bench-"))
+    if not database_url:
+        server = EmbeddedPostgres(workdir / "pg", free_port(), durable=True)
+        database_url = server.start()
+        stack.callback(server.stop)
+    if not bootstrap:
+        broker = TansuBroker(free_port())
+        bootstrap = broker.start()
+        stack.callback(broker.stop)
+    schema, prefix = f"bench_{uuid.uuid4().hex[:8]}", f"bench{uuid.uuid4().hex[:6]}."
+    with stack:
+        pool = await create_pool(database_url, schema, max_size=writers + 4)
+        try:
+            async with pool.acquire() as connection:
+                await create_all(connection)
+            rows = [
+                ("append, one event per transaction", await appends_ours(pool, events, writers),
+                 await appends_raw(pool, events, writers)),
+                ("publish to Kafka", await publish_ours(pool, bootstrap, prefix, events),
+                 await publish_raw(pool, bootstrap, prefix, events)),
+                ("consume from Kafka", await consume_ours(pool, bootstrap, prefix, events),
+                 await consume_raw(bootstrap, prefix, events)),
+            ]
+        finally:
+            await pool.close()
+            connection = await asyncpg.connect(asyncpg_dsn(database_url))
+            await connection.execute(f"DROP SCHEMA {schema} CASCADE")
+            await connection.close()
+    print(f"\n{events} events, {writers} concurrent writers (events/s; higher is better)\n")
+    print(f"{'work':<36}{'SIKS-NG':>12}{'raw library':>14}{'ratio':>8}")
+    for name, ours, raw in rows:
+        print(f"{name:<36}{events / ours:>12,.0f}{events / raw:>14,.0f}{raw / ours:>8.2f}")
+    print("\nSIKS-NG: event store with version check / outbox relay (gap-free windows) / idempotent consumer"
+          " (inbox + position per event). raw: plain INSERT / aiokafka producer / aiokafka consumer (read only).")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--writers", type=int, default=8)
+    args = parser.parse_args()
+    asyncio.run(main(args.events, args.writers))
