@@ -157,7 +157,7 @@ class IdempotentConsumer:
                 remember = self._inbox_writer(key, tp, record)
                 uow.after_events(remember)
                 await self.handler(event, envelope, uow)
-                if not uow._committed:
+                if not uow.committed:
                     # The handler changed nothing; still remember the event and the position.
                     async with uow:
                         uow.after_events(remember)

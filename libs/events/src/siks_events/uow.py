@@ -47,6 +47,11 @@ class UnitOfWork(abc.ABC):
             self._after_events = []
             await self._close()
 
+    @property
+    def committed(self) -> bool:
+        """Whether the last `async with` of this unit of work ended in a commit."""
+        return self._committed
+
     async def load(self, cls: type[A], stream_id: str) -> A | None:
         """The aggregate folded from its stream, tracked for commit; None when the stream is empty."""
         if stream_id in self._seen:
