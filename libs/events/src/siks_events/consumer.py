@@ -59,11 +59,13 @@ class IdempotentConsumer:
         check_interval: float = 5.0,
         batch_size: int = 500,
         partitions: int = kafka.DEFAULT_PARTITIONS,
+        replication_factor: int = 1,
     ) -> None:
         self.name = name
         # The prefix names an environment; groups of different environments must not meet.
         self.group = topic_prefix + name
         self.partitions = partitions
+        self.replication_factor = replication_factor
         self.pool = pool
         self.bootstrap_servers = bootstrap_servers
         self.topics = [topic_prefix + t for t in topics]
@@ -87,7 +89,8 @@ class IdempotentConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled."""
-        await kafka.ensure_topics(self.bootstrap_servers, self.topics, partitions=self.partitions, with_dlq=True)
+        await kafka.ensure_topics(self.bootstrap_servers, self.topics, partitions=self.partitions,
+                                  replication_factor=self.replication_factor, with_dlq=True)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.group,

@@ -73,6 +73,7 @@ class OutboxRelay:
         name: str = "outbox",
         topic_prefix: str = "",
         partitions: int = kafka.DEFAULT_PARTITIONS,
+        replication_factor: int = 1,
         batch_size: int = 500,
         idle_interval: float = 0.1,
         check_interval: float = 5.0,
@@ -84,6 +85,7 @@ class OutboxRelay:
         self.name = name
         self.topic_prefix = topic_prefix
         self.partitions = partitions
+        self.replication_factor = replication_factor
         self.batch_size = batch_size
         self.idle_interval = idle_interval
         self.check_interval = check_interval
@@ -227,7 +229,8 @@ class OutboxRelay:
     async def _ensure_topics(self, topics: set[str]) -> None:
         missing = {self.topic_prefix + t for t in topics} - self._known_topics
         if missing:
-            await kafka.ensure_topics(self.bootstrap_servers, sorted(missing), partitions=self.partitions)
+            await kafka.ensure_topics(self.bootstrap_servers, sorted(missing), partitions=self.partitions,
+                                      replication_factor=self.replication_factor)
             self._known_topics |= missing
 
     async def _load_state(self) -> RelayState:

@@ -73,7 +73,8 @@ class Runtime:
         with contextlib.suppress(Exception):  # a missing broker must not stop the API; readyz reports it
             await asyncio.wait_for(
                 kafka.ensure_topics(
-                    s.kafka_bootstrap_servers, [s.topic_prefix + t for t in d.topics], partitions=s.kafka_partitions
+                    s.kafka_bootstrap_servers, [s.topic_prefix + t for t in d.topics], partitions=s.kafka_partitions,
+                    replication_factor=s.kafka_replication_factor,
                 ),
                 10,
             )
@@ -84,6 +85,7 @@ class Runtime:
                 source=s.source,
                 topic_prefix=s.topic_prefix,
                 partitions=s.kafka_partitions,
+                replication_factor=s.kafka_replication_factor,
             )
             self._spawn(self.relay.run, "relay")
         if s.consumers_enabled:
@@ -98,6 +100,7 @@ class Runtime:
                     if spec.unit_of_work else None,
                     topic_prefix=s.topic_prefix,
                     partitions=s.kafka_partitions,
+                    replication_factor=s.kafka_replication_factor,
                 )
                 self.consumers.append(consumer)
                 self._spawn(consumer.run, f"consumer {consumer.name}")

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     db_schema: str | None = None
     topic_prefix: str = ""
     kafka_partitions: int = 6
+    kafka_replication_factor: int = 1
+    """Replicas of topics a service creates itself (3 on a production cluster; 1 on the embedded broker)."""
     log_level: str = "INFO"
     max_body_bytes: int = 1_048_576
     problem_base_uri: str = "urn:siks-ng:problem:"
