@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from siks_events.model import DomainError
+from siks_events.model import DomainError, Forbidden
 
 ALGORITHMS = ["RS256"]
 
@@ -174,3 +174,20 @@ async def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+class RoleNotAllowed(Forbidden):
+    """The actor's role may not do this."""
+
+    code = "role-not-allowed"
+
+
+def role_in(roles: set[Role]):
+    """A dependency type: the verified actor, if their role is one of `roles` (else 403)."""
+
+    async def check(actor: CurrentActor) -> Actor:
+        if actor.role not in roles:
+            raise RoleNotAllowed(f"role {actor.role.value} may not do this")
+        return actor
+
+    return Annotated[Actor, Depends(check)]

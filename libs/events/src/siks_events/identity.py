@@ -24,6 +24,15 @@ class Problem:
     message: str
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two spellings name the same person, ignoring case and spacing (not a fuzzy match)."""
+
+    def normal(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    return normal(a) == normal(b)
+
+
 def dotted(code: str) -> str:
     """`3571011001` -> `35.71.01.1001` (Kemendagri's written form)."""
     parts = [code[0:2], code[2:4], code[4:6], code[6:10]]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import abc
-import re
 from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
 import httpx
-from siks_events.identity import nik_problems
+from siks_events.identity import nik_problems, same_name
 
 
 @dataclass(frozen=True)
@@ -20,13 +19,6 @@ class NikCheck:
     found: bool
     name_matches: bool
     birth_date_matches: bool
-
-
-def same_name(a: str, b: str) -> bool:
-    def normal(name: str) -> str:
-        return re.sub(r"\s+", " ", name).strip().casefold()
-
-    return normal(a) == normal(b)
 
 
 class DukcapilClient(abc.ABC):

@@ -86,7 +86,7 @@ class NikAlreadyActive(Conflict):
 
 
 class OutsideRegion(Forbidden):
-    """The actor works in another region."""
+    """The record lies outside the actor's region."""
 
     code = "outside-region"
     field = "region_code"

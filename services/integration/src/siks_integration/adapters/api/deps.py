@@ -6,8 +6,7 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Request
-from siks_events.auth import Actor, CurrentActor, Role
-from siks_events.model import Forbidden
+from siks_events.auth import Role, role_in
 
 DUKCAPIL_SENDERS = {Role.DUKCAPIL, Role.SYSTEM}
 REPORT_READERS = DUKCAPIL_SENDERS | {Role.MINISTRY, Role.PROVINCE_OFFICE, Role.DISTRICT_OFFICE, Role.AUDITOR}
@@ -16,26 +15,11 @@ NIK_CHECKERS = {Role.SYSTEM, Role.MINISTRY, Role.PROVINCE_OFFICE, Role.DISTRICT_
                 Role.ENUMERATOR, Role.SUPERVISOR, Role.LKS}
 
 
-class RoleNotAllowed(Forbidden):
-    """The actor's role may not do this."""
-
-    code = "role-not-allowed"
-
-
 def pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
-
-
-def role_in(roles: set[Role]):
-    async def check(actor: CurrentActor) -> Actor:
-        if actor.role not in roles:
-            raise RoleNotAllowed(f"role {actor.role.value} may not do this")
-        return actor
-
-    return Annotated[Actor, Depends(check)]
 
 
 DukcapilSender = role_in(DUKCAPIL_SENDERS)

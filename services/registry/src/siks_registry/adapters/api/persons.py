@@ -10,7 +10,6 @@ from siks_events.identity import region_name
 
 from siks_registry.adapters import letters
 from siks_registry.adapters.api.deps import (
-    OutsideRegion,
     Pool,
     Reader,
     UnitOfWorkFactory,
@@ -20,6 +19,7 @@ from siks_registry.adapters.api.deps import (
 from siks_registry.adapters.api.schemas import EnrolmentIn, LetterRequest, PersonPage, PersonPublic, ProgramEnd
 from siks_registry.application import handlers, queries
 from siks_registry.domain import commands
+from siks_registry.domain.errors import OutsideRegion
 
 router = APIRouter(tags=["persons"])
 

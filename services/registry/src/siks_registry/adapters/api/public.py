@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
+from siks_events.identity import same_name
 from siks_events.model import NotFound, mask_nik
 
 from siks_registry.adapters import letters
@@ -26,19 +26,12 @@ class LetterNotFound(NotFound):
     field = "code"
 
 
-def _same_name(a: str, b: str) -> bool:
-    def normal(name: str) -> str:
-        return re.sub(r"\s+", " ", name).strip().casefold()
-
-    return normal(a) == normal(b)
-
-
 @router.post("/dtks-check", response_model=SelfCheckAnswer, dependencies=[Depends(self_check_limit)])
 async def dtks_check(body: SelfCheck, pool: Pool):
     """Cek mandiri: is this person in DTKS, and in which programmes? A wrong name answers as an unknown NIK."""
     row = await pool.fetchrow(
         "SELECT full_name, programs FROM persons WHERE nik = $1 AND status = 'active'", body.nik)
-    if row is None or not _same_name(row["full_name"], body.name):
+    if row is None or not same_name(row["full_name"], body.name):
         return SelfCheckAnswer(in_dtks=False, active_programs=[])
     return SelfCheckAnswer(in_dtks=True, active_programs=sorted(p["program"] for p in row["programs"] if p["active"]))
 
