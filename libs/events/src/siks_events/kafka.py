@@ -58,19 +58,7 @@ async def ensure_topics(
                 )
             log.info("created topics", extra={"topics": missing})
     finally:
-        await admin.close()
-
-
-async def end_offsets(bootstrap_servers: str, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-    """The next offset each partition would give, from a throwaway group-less client."""
-    if not partitions:
-        return {}
-    client = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
-    await client.start()
-    try:
-        return await client.end_offsets(partitions)
-    finally:
-        await client.stop()
+        await _close_quietly(admin)
 
 
 async def wait_for_broker(bootstrap_servers: str, timeout: float = 30.0) -> None:
@@ -87,7 +75,7 @@ async def wait_for_broker(bootstrap_servers: str, timeout: float = 30.0) -> None
                 raise TimeoutError(f"no Kafka broker answered at {bootstrap_servers}") from None
             await asyncio.sleep(0.3)
         finally:
-            await admin.close()
+            await _close_quietly(admin)
 
 
 class Probe:
@@ -107,26 +95,50 @@ def fingerprint(key: bytes | None, value: bytes | None, headers) -> str:
 
 async def probe(bootstrap_servers: str, tp: TopicPartition, offset: int, timeout: float = 3.0) -> str:
     """The fingerprint of the record at `offset`, `Probe.GONE` if the partition no longer has it,
-    or `Probe.UNKNOWN` if the broker did not say. Reading a record is the one check that holds on every
-    Kafka-protocol broker (the embedded one reports end offsets per batch, not per record)."""
+    or `Probe.UNKNOWN` if the broker did not say in time. Reading a record is the one check that holds
+    on every Kafka-protocol broker (the embedded one reports end offsets per batch, not per record)."""
     client = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
                               auto_offset_reset="none", request_timeout_ms=int(timeout * 1000) + 2000)
-    await client.start()
     try:
-        if tp.topic not in await client.topics() or tp.partition not in (client.partitions_for_topic(tp.topic) or ()):
-            return Probe.GONE
-        client.assign([tp])
-        client.seek(tp, offset)
-        try:
-            batches = await client.getmany(tp, timeout_ms=int(timeout * 1000), max_records=1)
-        except OffsetOutOfRangeError:
-            return Probe.GONE
-        for record in batches.get(tp, []):
-            return fingerprint(record.key, record.value, record.headers) if record.offset == offset else Probe.GONE
-        # Nothing came back: a partition that ends at or before the offset has lost the record.
-        end = (await client.end_offsets([tp]))[tp]
-        return Probe.GONE if end <= offset else Probe.UNKNOWN
-    except KafkaError:
+        return await asyncio.wait_for(_read_at(client, tp, offset, timeout), timeout * 3 + 5)
+    except (KafkaError, TimeoutError):
         return Probe.UNKNOWN
     finally:
-        await client.stop()
+        await _stop_quietly(client)
+
+
+async def _read_at(client: AIOKafkaConsumer, tp: TopicPartition, offset: int, timeout: float) -> str:
+    await client.start()
+    if tp.topic not in await client.topics() or tp.partition not in (client.partitions_for_topic(tp.topic) or ()):
+        return Probe.GONE
+    client.assign([tp])
+    client.seek(tp, offset)
+    try:
+        batches = await client.getmany(tp, timeout_ms=int(timeout * 1000), max_records=1)
+    except OffsetOutOfRangeError:
+        return Probe.GONE
+    for record in batches.get(tp, []):
+        return fingerprint(record.key, record.value, record.headers) if record.offset == offset else Probe.GONE
+    # Nothing came back: a partition that ends at or before the offset has lost the record.
+    end = (await client.end_offsets([tp]))[tp]
+    return Probe.GONE if end <= offset else Probe.UNKNOWN
+
+
+async def _close_quietly(admin: AIOKafkaAdminClient) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(admin.close(), 5)
+
+
+async def _stop_quietly(client) -> None:
+    """Stop a short-lived client without letting a slow or failing broker hold the caller up.
+
+    aiokafka can end a group-less consumer's stop with a stray CancelledError of its own background
+    task; only a cancellation of *our* task may pass."""
+    try:
+        await asyncio.wait_for(client.stop(), 5)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception:  # noqa: BLE001 - a client that will not stop cleanly is dropped all the same
+        log.info("a short-lived Kafka client did not stop cleanly")
