@@ -44,6 +44,13 @@ async def ensure_not_active_elsewhere(uow: RegistryUnitOfWork, nik: str, househo
         raise NikAlreadyActive(field, elsewhere)
 
 
+async def _household_in_scope(uow: RegistryUnitOfWork, household_id: str) -> Household:
+    """The household, if it lies inside the actor's region."""
+    household = await uow.get_household(household_id)
+    ensure_in_scope(uow.cause, household.region_code)
+    return household
+
+
 async def handle_register_household(cmd: commands.RegisterHousehold, uow: RegistryUnitOfWork) -> str:
     """Register a household with its members (and their programmes); returns its id."""
     check_identity(cmd)
@@ -67,8 +74,7 @@ async def handle_register_household(cmd: commands.RegisterHousehold, uow: Regist
 async def handle_add_member(cmd: commands.AddMember, uow: RegistryUnitOfWork) -> None:
     check_person(cmd.person)
     async with uow:
-        household = await uow.get_household(cmd.household_id)
-        ensure_in_scope(uow.cause, household.region_code)
+        household = await _household_in_scope(uow, cmd.household_id)
         await ensure_not_active_elsewhere(uow, cmd.person.nik, household.id, "person/nik")
         household.add_member(cmd.person)
         await uow.commit()
@@ -77,32 +83,28 @@ async def handle_add_member(cmd: commands.AddMember, uow: RegistryUnitOfWork) ->
 async def handle_update_member(cmd: commands.UpdateMember, uow: RegistryUnitOfWork) -> None:
     check_person(cmd.person)
     async with uow:
-        household = await uow.get_household(cmd.household_id)
-        ensure_in_scope(uow.cause, household.region_code)
+        household = await _household_in_scope(uow, cmd.household_id)
         household.update_member(cmd.person)
         await uow.commit()
 
 
 async def handle_remove_member(cmd: commands.RemoveMember, uow: RegistryUnitOfWork) -> None:
     async with uow:
-        household = await uow.get_household(cmd.household_id)
-        ensure_in_scope(uow.cause, household.region_code)
+        household = await _household_in_scope(uow, cmd.household_id)
         household.remove_member(cmd.nik, cmd.reason)
         await uow.commit()
 
 
 async def handle_change_head(cmd: commands.ChangeHead, uow: RegistryUnitOfWork) -> None:
     async with uow:
-        household = await uow.get_household(cmd.household_id)
-        ensure_in_scope(uow.cause, household.region_code)
+        household = await _household_in_scope(uow, cmd.household_id)
         household.change_head(cmd.nik)
         await uow.commit()
 
 
 async def handle_update_socio_economic_data(cmd: commands.UpdateSocioEconomicData, uow: RegistryUnitOfWork) -> None:
     async with uow:
-        household = await uow.get_household(cmd.household_id)
-        ensure_in_scope(uow.cause, household.region_code)
+        household = await _household_in_scope(uow, cmd.household_id)
         household.update_socio_economic_data(housing=cmd.housing, assets=cmd.assets, location=cmd.location,
                                              welfare_decile=cmd.welfare_decile)
         await uow.commit()
@@ -112,14 +114,13 @@ async def _household_of_active(uow: RegistryUnitOfWork, nik: str) -> Household:
     household_id = await uow.active_household_of(nik)
     if household_id is None:
         raise PersonNotFound("no active person with this NIK in DTKS")
-    return await uow.get_household(household_id)
+    return await _household_in_scope(uow, household_id)
 
 
 async def handle_enrol_in_program(cmd: commands.EnrolInProgram, uow: RegistryUnitOfWork) -> None:
     """Enrol an active person; an approved proposal arrives here too."""
     async with uow:
         household = await _household_of_active(uow, cmd.nik)
-        ensure_in_scope(uow.cause, household.region_code)
         household.enrol(cmd.nik, cmd.program, cmd.start_date)
         await uow.commit()
 
@@ -127,7 +128,6 @@ async def handle_enrol_in_program(cmd: commands.EnrolInProgram, uow: RegistryUni
 async def handle_end_program(cmd: commands.EndProgram, uow: RegistryUnitOfWork) -> None:
     async with uow:
         household = await _household_of_active(uow, cmd.nik)
-        ensure_in_scope(uow.cause, household.region_code)
         household.end_program(cmd.nik, cmd.program, cmd.end_date, cmd.reason)
         await uow.commit()
 
