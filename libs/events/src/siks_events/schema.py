@@ -71,6 +71,36 @@ EVENT_STORE_DDL = [
     """,
 ]
 
+# Revision siks_events_0002: the backbone at national volume.
+BACKBONE_DDL = [
+    # Leader fencing: each relay that takes the lead bumps the epoch; a watermark write carries the
+    # writer's epoch and is refused once a newer leader exists, and the watermark never moves back.
+    "ALTER TABLE relay_state ADD COLUMN epoch bigint NOT NULL DEFAULT 0",
+    # Dead letters are an outbox of their own: written in the batch transaction that moves the position
+    # past the record, sent to `<topic>.dlq` afterwards by their own loop, so the two cannot diverge.
+    "ALTER TABLE dead_letters ADD COLUMN reason_code text NOT NULL DEFAULT 'unknown'",
+    "ALTER TABLE dead_letters ADD COLUMN record_key bytea",
+    "ALTER TABLE dead_letters ADD COLUMN record_value bytea",
+    "ALTER TABLE dead_letters ADD COLUMN record_headers jsonb NOT NULL DEFAULT '[]'",
+    "ALTER TABLE dead_letters ADD COLUMN sent_at timestamptz",
+    "ALTER TABLE dead_letters ADD COLUMN replayed_at timestamptz",
+    "CREATE INDEX dead_letters_unsent ON dead_letters (id) WHERE sent_at IS NULL",
+    # The same record redelivered is dead-lettered once; after a broker restart an offset can hold another record.
+    "ALTER TABLE dead_letters ADD COLUMN fingerprint text NOT NULL DEFAULT ''",
+    "CREATE UNIQUE INDEX dead_letters_once ON dead_letters (consumer, topic, partition, \"offset\", fingerprint)",
+    # Inbox rows are pruned after a retention period.
+    "CREATE INDEX inbox_applied_at ON inbox (applied_at)",
+    # A wake-up hint for the relay (polling stays the fallback); one notification per writing statement.
+    """
+    CREATE OR REPLACE FUNCTION siks_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('siks_events.' || TG_TABLE_SCHEMA, '');
+        RETURN NULL;
+    END $$
+    """,
+    "CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION siks_events_notify()",
+]
+
 EVENT_STORE_TABLES = ["dead_letters", "consumer_positions", "inbox", "relay_state", "events"]
 
 
@@ -81,9 +111,17 @@ def upgrade() -> None:
         op.execute(statement)
 
 
+def upgrade_backbone() -> None:
+    from alembic import op
+
+    for statement in BACKBONE_DDL:
+        op.execute(statement)
+
+
 def downgrade() -> None:
     from alembic import op
 
+    op.execute("DROP FUNCTION IF EXISTS siks_events_notify() CASCADE")
     for table in EVENT_STORE_TABLES:
         op.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -91,5 +129,5 @@ def downgrade() -> None:
 async def create_all(connection) -> None:
     """Create the tables directly (tests of the library itself, which has no alembic history)."""
     async with connection.transaction():
-        for statement in EVENT_STORE_DDL:
+        for statement in EVENT_STORE_DDL + BACKBONE_DDL:
             await connection.execute(statement)
