@@ -100,30 +100,72 @@ class UnitOfWork(abc.ABC):
 
 
 class PostgresUnitOfWork(UnitOfWork):
-    """A unit of work in one PostgreSQL transaction on a pooled connection."""
+    """A unit of work in one PostgreSQL transaction on a pooled connection.
+
+    Bound to a connection (`bind`), it runs inside the caller's transaction instead: the consumer
+    applies a whole batch of events in one transaction, each event's unit of work in a savepoint
+    (or, on the fast path, with no savepoint at all: any failure then undoes the whole batch).
+    """
 
     connection: asyncpg.Connection
+    acquire_timeout: float | None = 10.0
+    """Seconds to wait for a pooled connection; past it `PoolExhausted` (an HTTP 503)."""
 
     def __init__(self, pool: asyncpg.Pool, cause: Cause | None = None) -> None:
         super().__init__(cause)
         self.pool = pool
+        self._bound: asyncpg.Connection | None = None
+        self._savepoint = True
+
+    def bind(self, connection: asyncpg.Connection, *, savepoint: bool = True) -> Self:
+        """Run inside `connection`'s open transaction; never take a connection of its own."""
+        self._bound, self._savepoint = connection, savepoint
+        return self
 
     async def _begin(self) -> None:
-        self.connection = await self.pool.acquire()
-        try:
-            self._transaction = self.connection.transaction()
-            await self._transaction.start()
-        except BaseException:
-            # __aexit__ does not run when __aenter__ fails (a cancellation, say): give the connection back here
-            await self.pool.release(self.connection)
-            raise
+        if self._bound is not None:
+            self.connection = self._bound
+            self._transaction = self.connection.transaction() if self._savepoint else None
+            if self._transaction is not None:
+                await self._transaction.start()  # nested: a savepoint
+        else:
+            self.connection = await acquire(self.pool, self.acquire_timeout)
+            try:
+                self._transaction = self.connection.transaction()
+                await self._transaction.start()
+            except BaseException:
+                # __aexit__ does not run when __aenter__ fails (a cancellation, say): give the connection back
+                await self.pool.release(self.connection)
+                raise
         self.events = PostgresEventStore(self.connection)
 
     async def _commit(self) -> None:
-        await self._transaction.commit()
+        if self._transaction is not None:
+            await self._transaction.commit()
 
     async def _rollback(self) -> None:
-        await self._transaction.rollback()
+        if self._transaction is not None:
+            await self._transaction.rollback()
+        else:
+            # Without a savepoint nothing of this unit of work can be undone alone: undo the batch.
+            raise BatchMustBeSplit("a unit of work without a savepoint ended without committing")
 
     async def _close(self) -> None:
-        await self.pool.release(self.connection)
+        if self._bound is None:
+            await self.pool.release(self.connection)
+
+
+class BatchMustBeSplit(Exception):
+    """The fast path of a batch cannot isolate one event's failure; apply the batch again, event by event."""
+
+
+class PoolExhausted(Exception):
+    """No database connection became free in time (answered 503, retried by consumers)."""
+
+
+async def acquire(pool: asyncpg.Pool, timeout: float | None) -> asyncpg.Connection:
+    """A pooled connection, or `PoolExhausted` after `timeout` seconds."""
+    try:
+        return await pool.acquire(timeout=timeout)
+    except TimeoutError:
+        raise PoolExhausted(f"no database connection free within {timeout} s") from None
