@@ -17,6 +17,12 @@ from pathlib import Path
 
 PG_USER_WHEN_ROOT = "embedded_postgres"  # PostgreSQL refuses to run as root
 
+# A NIK must never reach a log unmasked, and PostgreSQL's own log is one: a unique violation's DETAIL
+# line quotes the key ("Key (nik)=(3571...) already exists"), and a failed statement can be logged with
+# its bind parameters. Terse errors drop DETAIL, HINT and CONTEXT; a zero length logs no parameters
+# (the default, stated so nobody turns it on by accident). Production needs the same two settings.
+NIK_SAFE_LOGGING = ["-c", "log_error_verbosity=terse", "-c", "log_parameter_max_length_on_error=0"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -96,7 +102,7 @@ class EmbeddedPostgres:
         if stale.exists() and not _pid_alive(stale):
             stale.unlink()
         options = ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1",
-                   "-c", f"unix_socket_directories={self.data_dir}"]
+                   "-c", f"unix_socket_directories={self.data_dir}", *NIK_SAFE_LOGGING]
         if not self.durable:  # test servers: speed over crash safety
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         log = open(self.log_file, "ab")  # noqa: SIM115 - the child keeps it open
