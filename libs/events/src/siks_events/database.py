@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import traceback
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -49,3 +50,36 @@ async def ensure_schema(url: str, schema: str) -> None:
         await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {checked_schema(schema)}")
     finally:
         await connection.close()
+
+
+# Errors that mean "PostgreSQL cannot be reached or will not serve us now", not "this request is wrong".
+# They are transient: an HTTP request answers 503 (try again), a consumer retries instead of dead-lettering.
+_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,  # the connection failed or was lost mid-statement
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,  # pg_terminate_backend, a fast shutdown
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,  # max_connections reached
+)
+
+MAYBE_UNAVAILABLE = (*_UNAVAILABLE, asyncpg.InterfaceError, OSError)
+"""The exception types `unavailable` may answer yes for: what an HTTP edge or a retry loop catches to ask it."""
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database is out of reach (transient) rather than that a statement is wrong."""
+    if isinstance(error, _UNAVAILABLE):
+        return True
+    if type(error) is asyncpg.InterfaceError:
+        # "connection is closed", "pool is closing"; its subclasses (DataError, ...) are our own bugs
+        return True
+    if isinstance(error, OSError):
+        # Sockets fail with OSErrors (refused, reset, no route, DNS, TimeoutError); only those raised
+        # while asyncpg talked to the server are about the database, not a file or another service.
+        return _raised_in_asyncpg(error)
+    return False
+
+
+def _raised_in_asyncpg(error: BaseException) -> bool:
+    return any(frame.f_globals.get("__name__", "").startswith("asyncpg")
+               for frame, _ in traceback.walk_tb(error.__traceback__))

@@ -12,11 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from siks_events import telemetry
+from siks_events import database, telemetry
 from siks_events.auth import Actor, Unauthenticated
 from siks_events.model import Cause, Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolated
+from siks_events.uow import PoolExhausted
 
 access_log = logging.getLogger("siks.access")
+log = logging.getLogger("siks.http")
 
 PROBLEM_JSON = "application/problem+json"
 _STATUS = [(Unauthenticated, 401), (NotFound, 404), (Conflict, 409), (RuleViolated, 422), (Forbidden, 403),
@@ -103,12 +105,34 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
                    headers=getattr(exc, "headers", None))
 
 
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    # Every connection is in use: a client that waits a moment will likely get one.
+    log.warning("no database connection free in time", extra={"path": request.url.path})
+    return problem(request, status=503, code="database-busy", title="The database is busy",
+                   detail="no database connection became free in time; try again shortly",
+                   headers={"Retry-After": "1"})
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if not database.unavailable(exc):
+        raise exc  # an error we cannot name: the server error handler answers 500 and logs the traceback
+    # The reason goes to our log only: driver messages name hosts and ports, never for a client's eyes.
+    log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__,
+                                                "reason": str(exc)})
+    return problem(request, status=503, code="database-unavailable", title="The database is unavailable",
+                   detail="the database cannot be reached right now; try again shortly",
+                   headers={"Retry-After": "5"})
+
+
 def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int) -> None:
     """Problem handlers, body-size limit, request ids, server spans and JSON access logs."""
     app.state.problem_base_uri = problem_base_uri
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolExhausted, _database_busy)
+    for error in database.MAYBE_UNAVAILABLE:
+        app.add_exception_handler(error, _database_unavailable)
 
     @app.middleware("http")
     async def edge(request: Request, call_next):

@@ -69,7 +69,10 @@ class Runtime:
     async def start(self) -> None:
         s, d = self.settings, self.definition
         await asyncio.to_thread(migrations.upgrade, d.migrations, s.database_url, s.schema_name)
-        self.pool = await create_pool(s.database_url, s.schema_name)
+        self.pool = await create_pool(s.database_url, s.schema_name, min_size=s.db_pool_min_size,
+                                      max_size=s.db_pool_max_size)
+        # Every unit of work of this process waits this long for a connection, then answers 503.
+        PostgresUnitOfWork.acquire_timeout = s.db_acquire_timeout_seconds
         with contextlib.suppress(Exception):  # a missing broker must not stop the API; readyz reports it
             await asyncio.wait_for(
                 kafka.ensure_topics(

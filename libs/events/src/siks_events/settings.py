@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     database_url: str = Field(validation_alias="DATABASE_URL")
     kafka_bootstrap_servers: str = Field(validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     db_schema: str | None = None
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    """Connections per service process; all processes together must stay under PostgreSQL's max_connections."""
+    db_acquire_timeout_seconds: float = Field(default=10.0, gt=0)
+    """How long a request waits for a free connection before it is answered 503 (database-busy)."""
     topic_prefix: str = ""
     kafka_partitions: int = 6
     kafka_replication_factor: int = 1
@@ -43,6 +48,13 @@ class Settings(BaseSettings):
                 "no token issuer configured: set SIKS_AUTH_JWKS_URL (an OpenID Connect issuer's JWKS)"
                 " or SIKS_AUTH_PUBLIC_KEY_FILE (the local issuer's public key)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _pool_bounds_are_ordered(self) -> Settings:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError(f"SIKS_DB_POOL_MIN_SIZE ({self.db_pool_min_size}) exceeds"
+                             f" SIKS_DB_POOL_MAX_SIZE ({self.db_pool_max_size})")
         return self
 
     @property
