@@ -79,3 +79,19 @@ async def test_no_free_connection_in_time_answers_503_database_busy(client):
 @pytest.mark.parametrize("failure", ["data-error", "file", "timeout"])
 async def test_errors_that_only_share_a_type_with_an_outage_stay_500(client, failure):
     assert (await client.get(f"/fail/{failure}")).status_code == 500
+
+
+def test_pool_sizes_and_the_acquire_timeout_come_from_the_environment(monkeypatch, tmp_path):
+    from siks_events.settings import Settings
+
+    monkeypatch.setenv("SIKS_DB_POOL_MIN_SIZE", "2")
+    monkeypatch.setenv("SIKS_DB_POOL_MAX_SIZE", "40")
+    monkeypatch.setenv("SIKS_DB_ACQUIRE_TIMEOUT_SECONDS", "0.5")
+    settings = Settings(database_url="postgresql://db/siks", kafka_bootstrap_servers="broker:9092",
+                        auth_public_key_file=tmp_path / "key.pem")
+    assert (settings.db_pool_min_size, settings.db_pool_max_size, settings.db_acquire_timeout_seconds) == (2, 40, 0.5)
+
+    monkeypatch.setenv("SIKS_DB_POOL_MIN_SIZE", "41")
+    with pytest.raises(ValueError, match="SIKS_DB_POOL_MIN_SIZE"):
+        Settings(database_url="postgresql://db/siks", kafka_bootstrap_servers="broker:9092",
+                 auth_public_key_file=tmp_path / "key.pem")
