@@ -18,8 +18,8 @@ from siks_events.model import Cause
 
 from siks_registry.adapters.bulk.generator import generate as generate_files
 from siks_registry.adapters.bulk.merge import merge
-from siks_registry.adapters.postgres import projection
-from siks_registry.adapters.postgres.uow import PostgresRegistryUnitOfWork
+from siks_registry.adapters.postgres.bulk import bulk_registry
+from siks_registry.adapters.postgres.rebuild import rebuild as rebuild_read_models
 from siks_registry.application.importing import import_households
 from siks_registry.main import definition
 
@@ -83,14 +83,15 @@ async def _import(files: list[Path], report_path: Path, schema: str) -> bool:
     with _progress() as bar:
         task = bar.add_task("reading and merging", total=total_rows)
         merged = merge(files, progress=lambda n: bar.advance(task, n))
-    pool = await create_pool(url, schema, max_size=10)
+    pool = await create_pool(url, schema, max_size=2)
     try:
         cause = Cause(actor="bulk-import", role="system", command="ImportDataIslands:" + ",".join(f.name for f in files))
         with _progress() as bar:
             task = bar.add_task("registering households", total=len(merged.households))
-            outcome = await import_households(
-                merged.households, lambda c: PostgresRegistryUnitOfWork(pool, c), cause=cause,
-                enrolled_on=date.today(), progress=lambda n: bar.advance(task, n))
+            async with bulk_registry(pool) as registry:
+                outcome = await import_households(
+                    merged.households, registry, cause=cause, enrolled_on=date.today(),
+                    progress=lambda n: bar.advance(task, n))
     finally:
         await pool.close()
     report = {
@@ -110,16 +111,22 @@ async def _import(files: list[Path], report_path: Path, schema: str) -> bool:
 
 
 @app.command()
-def rebuild(schema: Annotated[str, typer.Option(help="the registry's schema")] = "registry") -> None:
-    """Throw away the households and persons read models and rebuild them from the event store."""
+def rebuild(
+    schema: Annotated[str, typer.Option(help="the registry's schema")] = "registry",
+    chunk: Annotated[int, typer.Option(help="household streams replayed per transaction")] = 500,
+) -> None:
+    """Rebuild the households and persons read models from the event store, a chunk per transaction, while serving."""
 
-    async def run() -> int:
-        pool = await create_pool(_database_url(), schema)
+    async def run():
+        pool = await create_pool(_database_url(), schema, max_size=1)
         try:
             with _progress() as bar:
                 task = bar.add_task("replaying households", total=None)
-                return await projection.rebuild(pool, lambda done, total: bar.update(task, completed=done, total=total))
+                return await rebuild_read_models(
+                    pool, lambda done, total: bar.update(task, completed=done, total=total), chunk=chunk)
         finally:
             await pool.close()
 
-    console.print(f"rebuilt {asyncio.run(run())} households")
+    report = asyncio.run(run())
+    console.print(f"replayed {report.replayed} households in {report.chunks} transactions; {report.kept_newer} "
+                  f"kept as written meanwhile, {report.removed} no longer in the store removed")

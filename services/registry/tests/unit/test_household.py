@@ -12,6 +12,7 @@ from siks_events.catalog.registry import (
     Person,
     Program,
     ProgramEnded,
+    Relationship,
 )
 from siks_registry.domain.errors import DuplicateMember, HeadRequired, MemberNotActive
 from siks_registry.domain.household import Household, Status
@@ -30,9 +31,18 @@ def registered(*programs: tuple[str, Program, date]) -> Household:
     return Household.rehydrate("h-1", household.collect_events())
 
 
-def test_a_household_needs_exactly_one_head():
-    with pytest.raises(HeadRequired):
+def test_a_household_without_a_head_is_refused():
+    with pytest.raises(HeadRequired) as refused:
         Household.register("h-1", kk_number="x", region_code=VILLAGE, address="a", members=PEOPLE[1:])
+    assert refused.value.code == "head-required" and "0 given" in refused.value.detail
+
+
+def test_a_household_with_two_heads_is_refused():
+    second_head = PEOPLE[1].model_copy(update={"relationship": Relationship.HEAD})
+    with pytest.raises(HeadRequired) as refused:
+        Household.register("h-1", kk_number="x", region_code=VILLAGE, address="a",
+                           members=[PEOPLE[0], second_head, PEOPLE[2]])
+    assert refused.value.code == "head-required" and "2 given" in refused.value.detail
 
 
 def test_a_nik_listed_twice_names_the_second_member():

@@ -51,6 +51,18 @@ async def _household_in_scope(uow: RegistryUnitOfWork, household_id: str) -> Hou
     return household
 
 
+def new_household(cmd: commands.RegisterHousehold, household_id: str) -> Household:
+    """The household the command registers, with its members' programmes; the bulk import decides through it too."""
+    household = Household.register(
+        household_id, kk_number=cmd.kk_number, region_code=cmd.region_code, address=cmd.address,
+        members=cmd.members, location=cmd.location, housing=cmd.housing, assets=cmd.assets,
+    )
+    for nik, memberships in cmd.programs.items():
+        for program, start_date in memberships:
+            household.enrol(nik, program, start_date)
+    return household
+
+
 async def handle_register_household(cmd: commands.RegisterHousehold, uow: RegistryUnitOfWork) -> str:
     """Register a household with its members (and their programmes); returns its id."""
     check_identity(cmd)
@@ -59,14 +71,7 @@ async def handle_register_household(cmd: commands.RegisterHousehold, uow: Regist
     async with uow:
         for index, person in enumerate(cmd.members):
             await ensure_not_active_elsewhere(uow, person.nik, household_id, f"members/{index}/nik")
-        household = Household.register(
-            household_id, kk_number=cmd.kk_number, region_code=cmd.region_code, address=cmd.address,
-            members=cmd.members, location=cmd.location, housing=cmd.housing, assets=cmd.assets,
-        )
-        for nik, memberships in cmd.programs.items():
-            for program, start_date in memberships:
-                household.enrol(nik, program, start_date)
-        uow.add(household)
+        uow.add(new_household(cmd, household_id))
         await uow.commit()
     return household_id
 

@@ -14,18 +14,30 @@ from siks_registry.domain.household import Household
 class PostgresRegistryUnitOfWork(PostgresUnitOfWork, RegistryUnitOfWork):
     """Household streams in the event store; NIK lookups on the persons read model."""
 
+    _undone = False  # the transaction (or savepoint) was already rolled back in `commit`
+
     async def commit(self):
         self.after_events(self._project)
         try:
             return await super().commit()
         except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name != "persons_one_active_nik":
-                raise
-            # A concurrent writer registered the same NIK first: the index is the last word.
+            if exc.constraint_name != "persons_one_active_nik" or self._transaction is None:
+                raise  # without a savepoint of our own the batch undoes everything: let it say so
+            # A concurrent writer registered the same NIK first: the index is the last word. The failed
+            # statement aborted our transaction, so undo it and ask on the same connection: taking a second
+            # one from the pool while holding this one deadlocks once every connection does the same.
+            await self._transaction.rollback()
+            self._undone = True
             nik = (exc.detail or "").split("=(")[-1].split(")")[0]
-            holder = await self.pool.fetchval(
+            holder = await self.connection.fetchval(
                 "SELECT household_id FROM persons WHERE nik = $1 AND status = 'active'", nik)
             raise NikAlreadyActive("nik", holder or "another household") from None
+
+    async def _rollback(self) -> None:
+        if self._undone:
+            self._undone = False
+            return
+        await super()._rollback()
 
     async def _project(self, uow: PostgresUnitOfWork) -> None:
         for aggregate in self.changed:
