@@ -13,6 +13,7 @@ import siks_integration
 from siks_integration.adapters import consumers
 from siks_integration.adapters.api import dukcapil, simulators, subscriptions
 from siks_integration.adapters.delivery import run_deliveries
+from siks_integration.adapters.dtks_horizon import run_registry_horizon
 from siks_integration.adapters.postgres.uow import PostgresIntegrationUnitOfWork
 
 definition = ServiceDefinition(
@@ -29,7 +30,8 @@ definition = ServiceDefinition(
         ConsumerDefinition(name="siks-events", topics=consumers.SIKS_TOPICS, handler=consumers.apply_siks_event,
                            unit_of_work=PostgresIntegrationUnitOfWork),
     ],
-    workers=[run_deliveries],
+    # the consumer that keeps the copy of DTKS is named in adapters/postgres/horizon.py (MIRROR_CONSUMER)
+    workers=[run_deliveries, run_registry_horizon],
 )
 
 create_app, __getattr__ = serve(definition)

@@ -13,6 +13,7 @@ from siks_events.catalog.integration import (
     DomicileMoved,
 )
 from siks_integration.domain.civil_report import CivilReport, KnownPerson, Status
+from siks_integration.domain.dtks import MembershipStatus
 from siks_integration.domain.errors import ReportMismatch
 
 NIK = "3571014302840002"
@@ -20,8 +21,8 @@ DEATH = DeathReported(report_id="death-KM-1", nik=NIK, name="Siti Aminah", died_
                       certificate_number="KM-1")
 MOVE = DomicileMoved(move_id="move-SP-1", nik=NIK, from_region="3571011001", to_region="3571021001",
                      moved_on=date(2026, 9, 1))
-ACTIVE = KnownPerson(NIK, "active")
-DECEASED = KnownPerson(NIK, "deceased", date(2026, 8, 1))
+ACTIVE = KnownPerson(NIK, MembershipStatus.ACTIVE)
+DECEASED = KnownPerson(NIK, MembershipStatus.DECEASED, date(2026, 8, 1))
 
 
 def test_a_death_of_someone_in_dtks_is_forwarded():
@@ -33,6 +34,40 @@ def test_a_death_of_someone_unknown_is_forwarded_and_listed_as_unmatched():
     report = CivilReport.receive_death(DEATH, None)
     assert [type(e) for e in report.collect_events()] == [DeathReported, CivilReportUnmatched]
     assert report.status is Status.UNMATCHED
+
+
+def test_a_death_of_someone_unknown_to_a_copy_that_may_be_behind_is_forwarded_and_pending():
+    report = CivilReport.receive_death(DEATH, None, dtks_current=False)
+    assert report.collect_events() == [DEATH] and report.status is Status.PENDING
+
+
+def test_a_pending_report_becomes_unmatched_once_the_copy_is_current_and_still_names_nobody():
+    report = CivilReport.receive_death(DEATH, None, dtks_current=False)
+    report.reconsider(people_known=False, dtks_current=False)
+    assert report.status is Status.PENDING
+    report.collect_events()
+    report.reconsider(people_known=False, dtks_current=True)
+    assert report.collect_events() == [CivilReportUnmatched(report_id="death-KM-1")]
+    assert report.status is Status.UNMATCHED
+
+
+def test_a_pending_report_whose_person_the_copy_learns_of_is_translated():
+    report = CivilReport.receive_death(DEATH, None, dtks_current=False)
+    report.reconsider(people_known=True, dtks_current=True)
+    assert report.collect_events() == [DEATH] and report.status is Status.TRANSLATED
+
+
+def test_the_registry_confirmation_wins_over_pending_and_unmatched():
+    for current in (False, True):
+        report = CivilReport.receive_death(DEATH, None, dtks_current=current)
+        report.record_applied("/siks-ng/registry")
+        report.reconsider(people_known=False, dtks_current=True)
+        assert report.status is Status.APPLIED
+
+
+def test_a_move_of_nobody_known_is_pending_while_the_copy_may_be_behind():
+    report = CivilReport.receive_move(MOVE, [], region_known=True, dtks_current=False)
+    assert report.status is Status.PENDING
 
 
 def test_a_death_of_someone_already_deceased_is_held_and_says_since_when():

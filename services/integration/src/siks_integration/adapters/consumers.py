@@ -1,10 +1,19 @@
 """What the integration service consumes: Dukcapil's inbound topic, and SIKS-NG's own events
-(to mirror DTKS, mark reports applied, notify BPJS and feed subscribers)."""
+(to mirror DTKS, mark reports applied, notify BPJS and feed subscribers).
+
+Each handler uses only the unit of work the consumer hands it, once: that unit of work is bound
+to the consumer's own connection and transaction (the inbox row and position commit with it),
+so a handler never takes a second connection. A lost race for a stream (StreamVersionConflict)
+propagates: retrying it is the consumer's job. An event nobody here has a rule for is refused
+with `UnexpectedEventType`, so the consumer dead-letters it with that reason instead of
+acknowledging it silently.
+"""
 
 from __future__ import annotations
 
 from siks_events.catalog import integration as integration_events
 from siks_events.catalog import registry as registry_events
+from siks_events.catalog.dukcapil import TOPIC as DUKCAPIL_TOPIC
 from siks_events.catalog.dukcapil import DukcapilDeathRecorded, DukcapilDomicileMoveRecorded
 from siks_events.envelope import Envelope
 from siks_events.model import Event
@@ -14,28 +23,21 @@ from siks_integration.adapters.postgres import deliveries, mirror
 from siks_integration.adapters.postgres.uow import PostgresIntegrationUnitOfWork
 from siks_integration.application import handlers
 from siks_integration.domain.civil_report import CivilReport
+from siks_integration.domain.errors import UnexpectedEventType
 
-
-def _factory(uow: PostgresIntegrationUnitOfWork):
-    """The consumer's own unit of work first (it carries the inbox row), fresh ones for retries."""
-    handed = []
-
-    def make() -> PostgresIntegrationUnitOfWork:
-        if not handed:
-            handed.append(uow)
-            return uow
-        return PostgresIntegrationUnitOfWork(uow.pool, uow.cause)
-
-    return make
+SIKS_TOPICS = [registry_events.TOPIC, integration_events.TOPIC]
 
 
 async def apply_dukcapil_event(event: Event, envelope: Envelope, uow: PostgresIntegrationUnitOfWork) -> None:
     """Dukcapil's own CloudEvents, read from its inbound topic: the same handlers as the HTTP API."""
     match event:
         case DukcapilDeathRecorded():
-            await handlers.handle_death_recorded(event, _factory(uow))
+            await handlers.handle_death_recorded(event, uow)
         case DukcapilDomicileMoveRecorded():
-            await handlers.handle_move_recorded(event, _factory(uow))
+            await handlers.handle_move_recorded(event, uow)
+        case _:
+            # Decodable (it is in our catalogue) but not Dukcapil's: someone published to the wrong topic.
+            raise UnexpectedEventType(envelope.type, DUKCAPIL_TOPIC)
 
 
 def _applied_report(event: Event) -> str | None:
@@ -49,11 +51,14 @@ def _applied_report(event: Event) -> str | None:
 
 async def apply_siks_event(event: Event, envelope: Envelope, uow: PostgresIntegrationUnitOfWork) -> None:
     """Mirror DTKS, mark Dukcapil reports applied, queue BPJS notifications and subscribers' deliveries."""
+    if event.topic not in SIKS_TOPICS:
+        # Every type of these topics is mirrored, confirmed or fanned out; another service's type is misrouted.
+        raise UnexpectedEventType(envelope.type, " or ".join(SIKS_TOPICS))
     is_registry = event.topic == registry_events.TOPIC
 
     async def write(u: PostgresUnitOfWork) -> None:
         if is_registry:
-            await mirror.apply(u.connection, event)
+            await mirror.apply(u.connection, event, envelope)
         notification = deliveries.bpjs_notification(event, envelope)
         if notification is not None:
             await deliveries.queue(u.connection, kind=deliveries.BPJS, subscription_id=None, envelope=envelope,
@@ -68,6 +73,3 @@ async def apply_siks_event(event: Event, envelope: Envelope, uow: PostgresIntegr
                 report.record_applied(applied_by=envelope.source)
         uow.after_events(write)
         await uow.commit()
-
-
-SIKS_TOPICS = [registry_events.TOPIC, integration_events.TOPIC]

@@ -10,6 +10,8 @@ import asyncpg
 import httpx
 from siks_events.identity import nik_problems, same_name
 
+from siks_integration.adapters.postgres import mirror
+
 
 @dataclass(frozen=True)
 class NikCheck:
@@ -36,10 +38,11 @@ class SimulatedDukcapil(DukcapilClient):
     async def check(self, nik: str, name: str, birth_date: date) -> NikCheck:
         if nik_problems(nik):
             return NikCheck(False, False, False, False)
-        row = await self.pool.fetchrow("SELECT full_name, birth_date FROM dtks_persons WHERE nik = $1", nik)
-        if row is None:
+        async with self.pool.acquire() as connection:
+            person = await mirror.current(connection, nik)
+        if person is None:
             return NikCheck(True, False, False, False)
-        return NikCheck(True, True, same_name(row["full_name"], name), row["birth_date"] == birth_date)
+        return NikCheck(True, True, same_name(person.full_name or "", name), person.birth_date == birth_date)
 
 
 class HttpDukcapil(DukcapilClient):

@@ -12,8 +12,12 @@ from siks_integration.domain.civil_report import KnownPerson
 class IntegrationUnitOfWork(UnitOfWork, abc.ABC):
     @abc.abstractmethod
     async def known_person(self, nik: str) -> KnownPerson | None:
-        """The person as DTKS last told us, if DTKS has them."""
+        """The person as DTKS last told us (their current membership), if DTKS has them."""
 
     @abc.abstractmethod
     async def people_with_kk(self, kk_number: str) -> list[KnownPerson]:
-        """Everybody DTKS lists under this family card (KK)."""
+        """Everybody whose current membership is in a household under this family card (KK)."""
+
+    @abc.abstractmethod
+    async def dtks_copy_current(self) -> bool:
+        """Whether our copy of DTKS has taken in everything the registry had published when last observed."""

@@ -2,7 +2,8 @@
 
 The report decides whether its change is forwarded to SIKS-NG as a domain event
 (deceased-reported, moved-domicile) or held with a reason; the registry's confirmation
-marks it applied.
+marks it applied. A report naming nobody in our copy of DTKS is `unmatched` only when that
+copy is known to be current; while it may be behind, the report is `pending`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from siks_events.catalog.integration import (
 )
 from siks_events.model import Aggregate, Event
 
+from siks_integration.domain.dtks import MembershipStatus
 from siks_integration.domain.errors import ReportMismatch
 
 
 class Status(StrEnum):
     TRANSLATED = "translated"  # accepted and forwarded as a domain event
+    PENDING = "pending"  # forwarded; our DTKS copy did not know the person and may be behind: wait
     UNMATCHED = "unmatched"  # forwarded, but names nobody in DTKS: listed for review
     APPLIED = "applied"  # the registry applied it
     HELD = "held"  # not forwarded; `reason` says why
@@ -35,7 +38,7 @@ class KnownPerson:
     """What the integration service knows of a person in DTKS (from the registry's events)."""
 
     nik: str
-    status: str
+    status: MembershipStatus
     status_since: date | None = None
 
 
@@ -60,6 +63,9 @@ class CivilReport(Aggregate):
         self.held: CivilReportHeld | None = None
         self.unmatched = False
         self.applied = False
+        # Not an event: whether our DTKS copy could have told us about the person when we last looked.
+        # The stream records decisions only; this lives in the report's read model (see `reconsider`).
+        self.awaiting_dtks = False
 
     @property
     def status(self) -> Status:
@@ -67,7 +73,14 @@ class CivilReport(Aggregate):
             return Status.HELD
         if self.applied:
             return Status.APPLIED
-        return Status.UNMATCHED if self.unmatched else Status.TRANSLATED
+        if self.unmatched:
+            return Status.UNMATCHED
+        return Status.PENDING if self.awaiting_dtks else Status.TRANSLATED
+
+    @property
+    def unresolved(self) -> bool:
+        """Forwarded, and neither applied nor known to name nobody."""
+        return self.forwarded is not None and not (self.applied or self.unmatched or self.held)
 
     @property
     def reason(self) -> str | None:
@@ -76,21 +89,22 @@ class CivilReport(Aggregate):
     # --- decisions -----------------------------------------------------------------
 
     @classmethod
-    def receive_death(cls, death: DeathReported, person: KnownPerson | None) -> CivilReport:
-        """Forward a death unless DTKS already has the person deceased."""
+    def receive_death(cls, death: DeathReported, person: KnownPerson | None, *, dtks_current: bool = True
+                      ) -> CivilReport:
+        """Forward a death unless DTKS already has the person deceased; `dtks_current` says our copy is up to date."""
         report = cls(death.report_id)
-        if person is not None and person.status == "deceased":
+        if person is not None and person.status is MembershipStatus.DECEASED:
             report._record(CivilReportHeld(
                 report_id=report.id, reason_code="already-deceased", nik=death.nik, event_date=death.died_on,
                 reason=f"DTKS already records this person as deceased since {person.status_since}; nothing to apply"))
             return report
         report._record(death)
-        if person is None:
-            report._record(CivilReportUnmatched(report_id=report.id))
+        report.reconsider(people_known=person is not None, dtks_current=dtks_current)
         return report
 
     @classmethod
-    def receive_move(cls, move: DomicileMoved, people: list[KnownPerson], region_known: bool) -> CivilReport:
+    def receive_move(cls, move: DomicileMoved, people: list[KnownPerson], region_known: bool, *,
+                     dtks_current: bool = True) -> CivilReport:
         """Forward a move unless it goes to an unknown village or moves someone who has died."""
         report = cls(move.move_id)
         if not region_known:
@@ -99,7 +113,7 @@ class CivilReport(Aggregate):
                 event_date=move.moved_on,
                 reason=f"{move.to_region} is not a village in the Kepmendagri list; check the destination"))
             return report
-        dead = [p for p in people if p.status == "deceased"] if move.nik else []
+        dead = [p for p in people if p.status is MembershipStatus.DECEASED] if move.nik else []
         if dead:
             report._record(CivilReportHeld(
                 report_id=report.id, reason_code="person-deceased", nik=move.nik, kk_number=move.kk_number,
@@ -108,9 +122,25 @@ class CivilReport(Aggregate):
                        " is not applied"))
             return report
         report._record(move)
-        if not people:
-            report._record(CivilReportUnmatched(report_id=report.id))
+        report.reconsider(people_known=bool(people), dtks_current=dtks_current)
         return report
+
+    def reconsider(self, *, people_known: bool, dtks_current: bool) -> None:
+        """Look at the report again with what our DTKS copy says now.
+
+        Naming nobody in a copy that is current makes it unmatched (listed for review); in a copy
+        that may be behind, it stays pending, because the registry may well know the person (it
+        applies the report itself, and its confirmation marks the report applied either way).
+        """
+        if not self.unresolved:
+            return
+        if people_known:
+            self.awaiting_dtks = False
+        elif dtks_current:
+            self.awaiting_dtks = False
+            self._record(CivilReportUnmatched(report_id=self.id))
+        else:
+            self.awaiting_dtks = True
 
     def ensure_same(self, incoming: Event) -> None:
         """A repeat must be the same report; the same certificate or move id with other facts is refused."""

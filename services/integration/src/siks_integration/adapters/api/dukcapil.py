@@ -15,6 +15,7 @@ from siks_integration.adapters.api.deps import DukcapilSender, NikChecker, Pool,
 from siks_integration.adapters.dukcapil import HttpDukcapil, SimulatedDukcapil
 from siks_integration.adapters.postgres.uow import PostgresIntegrationUnitOfWork
 from siks_integration.application import handlers
+from siks_integration.domain.civil_report import Status
 from siks_integration.domain.errors import ReportNotFound
 from siks_integration.settings import PartnerSettings
 
@@ -82,31 +83,35 @@ def _accepted(request: Request, receipt: handlers.Receipt) -> ReportAccepted:
 
 
 def _uow(request: Request, actor, command: str):
+    """A fresh unit of work (and pooled connection) per try: two copies of one report may race."""
     cause = cause_for(request, actor, command)
     return lambda: PostgresIntegrationUnitOfWork(request.app.state.runtime.pool, cause)
 
 
 @router.post("/death-reports", status_code=status.HTTP_202_ACCEPTED, response_model=ReportAccepted)
 async def report_death(body: DeathReportIn, actor: DukcapilSender, request: Request):
-    """Report a death. The same certificate number twice is one report."""
-    receipt = await handlers.handle_death_recorded(body, _uow(request, actor, "ReportDeath"))
+    """Report a death. The same certificate number twice is one report. `pending`: our copy of DTKS
+    did not know the person and may be behind; the report is forwarded all the same."""
+    make_uow = _uow(request, actor, "ReportDeath")
+    receipt = await handlers.retrying_races(lambda: handlers.handle_death_recorded(body, make_uow()))
     return _accepted(request, receipt)
 
 
 @router.post("/domicile-moves", status_code=status.HTTP_202_ACCEPTED, response_model=ReportAccepted)
 async def report_move(body: DomicileMoveIn, actor: DukcapilSender, request: Request):
     """Report a move of domicile. The same move id twice is one report."""
-    receipt = await handlers.handle_move_recorded(body, _uow(request, actor, "ReportDomicileMove"))
+    make_uow = _uow(request, actor, "ReportDomicileMove")
+    receipt = await handlers.retrying_races(lambda: handlers.handle_move_recorded(body, make_uow()))
     return _accepted(request, receipt)
 
 
 @router.get("/reports/{report_id}", response_model=ReportPublic, name="get_report")
 async def get_report(report_id: str, pool: Pool, actor: ReportReader):
     """A report's processing status and every step it went through."""
-    row = await pool.fetchrow("SELECT * FROM civil_reports WHERE report_id = $1", report_id)
-    if row is None:
-        raise ReportNotFound(f"no report {report_id}")
-    async with pool.acquire() as connection:
+    async with pool.acquire() as connection:  # one connection for both reads
+        row = await connection.fetchrow("SELECT * FROM civil_reports WHERE report_id = $1", report_id)
+        if row is None:
+            raise ReportNotFound(f"no report {report_id}")
         steps = await PostgresEventStore(connection).read_stream(report_id)
     return ReportPublic(**dict(row), history=[ReportStep(type=e.type, recorded_at=e.recorded_at, data=e.data)
                                               for e in steps])
@@ -119,7 +124,7 @@ async def list_reports(
     nik: Nik | None = None,
     received_from: date | None = None,
     received_to: date | None = None,
-    status_: str | None = Query(None, alias="status", pattern="^(translated|unmatched|applied|held)$"),
+    status_: Status | None = Query(None, alias="status"),
     limit: int = Query(100, ge=1, le=1000),
 ):
     """Reports by NIK, by day received, or by status (e.g. `unmatched` for review)."""
@@ -127,7 +132,7 @@ async def list_reports(
         "SELECT * FROM civil_reports WHERE ($1::text IS NULL OR nik = $1)"
         " AND ($2::date IS NULL OR received_at >= $2) AND ($3::date IS NULL OR received_at < $3 + 1)"
         " AND ($4::text IS NULL OR status = $4) ORDER BY received_at DESC LIMIT $5",
-        nik, received_from, received_to, status_, limit)
+        nik, received_from, received_to, status_.value if status_ else None, limit)
     return [ReportPublic(**dict(r)) for r in rows]
 
 

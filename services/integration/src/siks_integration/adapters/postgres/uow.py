@@ -1,31 +1,56 @@
-"""The integration unit of work on PostgreSQL: report streams, their read model, the DTKS mirror."""
+"""The integration unit of work on PostgreSQL: report streams, their read model, the DTKS copy."""
 
 from __future__ import annotations
 
 from siks_events.uow import PostgresUnitOfWork
 
+from siks_integration.adapters.postgres import horizon, mirror
 from siks_integration.application.uow import IntegrationUnitOfWork
 from siks_integration.domain.civil_report import CivilReport, KnownPerson
+from siks_integration.domain.dtks import Membership
+
+
+def _known(membership: Membership) -> KnownPerson:
+    return KnownPerson(membership.nik, membership.status, membership.status_since)
 
 
 class PostgresIntegrationUnitOfWork(PostgresUnitOfWork, IntegrationUnitOfWork):
+    horizon_max_age: float = 5.0
+    """Seconds an observation of the registry's topic counts as recent (it is renewed about twice a second)."""
+
+    async def __aenter__(self):
+        self._reports: dict[str, CivilReport] = {}
+        return await super().__aenter__()
+
+    async def load(self, cls, stream_id):
+        aggregate = await super().load(cls, stream_id)
+        if isinstance(aggregate, CivilReport):
+            self._reports[aggregate.id] = aggregate
+        return aggregate
+
+    def add(self, aggregate) -> None:
+        super().add(aggregate)
+        if isinstance(aggregate, CivilReport):
+            self._reports[aggregate.id] = aggregate
+
     async def commit(self):
         self.after_events(self._project)
         return await super().commit()
 
     async def _project(self, uow: PostgresUnitOfWork) -> None:
-        for report in self.changed:
-            if isinstance(report, CivilReport):
-                await project_report(self.connection, report)
+        # Every report looked at, not only those with new events: `pending` lives only in the read model.
+        for report in self._reports.values():
+            await project_report(self.connection, report)
 
     async def known_person(self, nik: str) -> KnownPerson | None:
-        row = await self.connection.fetchrow("SELECT nik, status, status_since FROM dtks_persons WHERE nik = $1", nik)
-        return KnownPerson(**dict(row)) if row else None
+        membership = await mirror.current(self.connection, nik)
+        return _known(membership) if membership else None
 
     async def people_with_kk(self, kk_number: str) -> list[KnownPerson]:
-        rows = await self.connection.fetch(
-            "SELECT nik, status, status_since FROM dtks_persons WHERE kk_number = $1", kk_number)
-        return [KnownPerson(**dict(r)) for r in rows]
+        return [_known(m) for m in await mirror.current_under_kk(self.connection, kk_number)]
+
+    async def dtks_copy_current(self) -> bool:
+        return await horizon.copy_current(self.connection, self.horizon_max_age)
 
 
 async def project_report(connection, report: CivilReport) -> None:
@@ -34,6 +59,7 @@ async def project_report(connection, report: CivilReport) -> None:
         INSERT INTO civil_reports (report_id, kind, nik, kk_number, event_date, status, reason)
         VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (report_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = now()
+        WHERE (civil_reports.status, civil_reports.reason) IS DISTINCT FROM (excluded.status, excluded.reason)
         """,
         report.id, report.kind, report.nik, report.kk_number, report.event_date, report.status.value, report.reason,
     )
