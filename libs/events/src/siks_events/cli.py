@@ -1,16 +1,32 @@
-"""`siks`: the operator's command line (tokens from the local issuer, the embedded stack)."""
+"""`siks`: the operator's command line (tokens from the local issuer, the embedded stack, dead letters)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from typing import Annotated
+import os
+from collections.abc import AsyncIterator, Awaitable
+from enum import Enum
+from typing import Annotated, TypeVar
 
+import asyncpg
 import typer
+from aiokafka.errors import KafkaError
 
-from siks_events import stack
+from siks_events import dead_letters, stack
 from siks_events.auth import Role
+from siks_events.database import asyncpg_dsn, create_pool
+from siks_events.model import DomainError
+from siks_events.settings import SERVICES
 
 app = typer.Typer(help="SIKS-NG command line.", no_args_is_help=True, add_completion=False)
+dlq = typer.Typer(help="Dead letters: records a service's consumers gave up on. List, show, replay.",
+                  no_args_is_help=True)
+app.add_typer(dlq, name="dlq")
+
+Service = Enum("Service", {name: name for name in SERVICES}, type=str)
+T = TypeVar("T")
 
 
 @app.command()
@@ -38,6 +54,139 @@ def asyncapi() -> None:
     from siks_events.asyncapi import document
 
     typer.echo(json.dumps(document(), indent=2))
+
+
+ServiceOption = Annotated[Service, typer.Option("--service", help="The service whose dead letters to read.")]
+SchemaOption = Annotated[str | None, typer.Option(
+    help="The service's database schema (default: SIKS_DB_SCHEMA, else the service's name, as under siks run).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _database_url(service: str) -> str:
+    """As the service itself finds it: `<SERVICE>_DATABASE_URL`, `DATABASE_URL`, else `siks run`'s."""
+    return (os.environ.get(f"{service.upper()}_DATABASE_URL") or os.environ.get("DATABASE_URL")
+            or stack.embedded_database_url(stack.port_offset()))
+
+
+@contextlib.asynccontextmanager
+async def _service_pool(service: str, schema: str | None) -> AsyncIterator[asyncpg.Pool]:
+    url = _database_url(service)
+    schema = schema or os.environ.get("SIKS_DB_SCHEMA") or service
+    # look before connecting the pool: opening one would create a mistyped schema
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        has_table = await connection.fetchval(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'dead_letters'", schema)
+    finally:
+        await connection.close()
+    if not has_table:
+        raise typer.BadParameter(f"no dead_letters table in schema {schema!r} (has {service} started once?)",
+                                 param_hint="--service/--schema")
+    pool = await create_pool(url, schema, max_size=2)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def _run(work: Awaitable[T]) -> T:
+    """Run one async step; a refusal or an unreachable server ends the command with its reason."""
+    try:
+        return asyncio.run(work)
+    except DomainError as refused:
+        typer.echo(f"refused: {refused.detail}", err=True)
+        raise typer.Exit(1) from None
+    except (OSError, asyncpg.PostgresError, KafkaError, TimeoutError) as exc:
+        typer.echo(f"failed: {exc!r}", err=True)
+        raise typer.Exit(1) from None
+
+
+@dlq.command("list")
+def dlq_list(
+    service: ServiceOption,
+    consumer: Annotated[str | None, typer.Option(help="Only this consumer's, e.g. integration.dukcapil-inbound.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only records from this topic (full name, prefix included).")] = None,
+    reason_code: Annotated[str | None, typer.Option(
+        help="Only this reason: malformed, unknown-type, invalid-data, handler-failed, ...")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    schema: SchemaOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List a service's dead letters, newest first."""
+
+    async def fetch() -> list[dead_letters.DeadLetter]:
+        async with _service_pool(service.value, schema) as pool:
+            return await dead_letters.list_dead_letters(pool, consumer=consumer, topic=topic,
+                                                        reason_code=reason_code, limit=limit)
+
+    letters = [letter.summary() for letter in _run(fetch())]
+    if as_json:
+        typer.echo(json.dumps(letters, indent=2))
+        return
+    if not letters:
+        typer.echo("no dead letters")
+        return
+    typer.echo(f"{'id':>6}  {'recorded (UTC)':<19}  {'consumer':<28}  {'topic[partition]@offset':<40}  "
+               f"{'reason code':<20}  {'replayed':<8}  reason")
+    for letter in letters:
+        where = f"{letter['topic']}[{letter['partition']}]@{letter['offset']}"
+        typer.echo(f"{letter['id']:>6}  {letter['recorded_at'][:19]:<19}  {letter['consumer']:<28}  {where:<40}  "
+                   f"{letter['reason_code']:<20}  {'yes' if letter['replayed_at'] else '':<8}  "
+                   f"{_one_line(letter['reason'], 80)}")
+
+
+@dlq.command("show")
+def dlq_show(
+    id: Annotated[int, typer.Argument(help="The dead letter's id (from siks dlq list).")],
+    service: ServiceOption,
+    schema: SchemaOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one dead letter: why, where from, and the record's key, value and headers (NIKs masked)."""
+
+    async def fetch() -> dead_letters.DeadLetter:
+        async with _service_pool(service.value, schema) as pool:
+            return await dead_letters.get_dead_letter(pool, id)
+
+    letter = _run(fetch()).details()
+    if as_json:
+        typer.echo(json.dumps(letter, indent=2))
+        return
+    for name in ("id", "consumer", "topic", "partition", "offset", "reason_code", "reason", "event_id",
+                 "recorded_at", "sent_at", "replayed_at", "key"):
+        typer.echo(f"{name + ':':<13}{'-' if letter[name] is None else letter[name]}")
+    typer.echo("headers:")
+    for name, value in letter["headers"]:
+        typer.echo(f"  {name}: {'-' if value is None else value}")
+    if letter["value_is_text"]:
+        typer.echo(f"value:\n{letter['value'] if letter['value'] is not None else '-'}")
+    else:
+        typer.echo(f"value:       ({letter['value_bytes']} bytes, not UTF-8)")
+
+
+@dlq.command("replay")
+def dlq_replay(
+    id: Annotated[int, typer.Argument(help="The dead letter's id (from siks dlq list).")],
+    service: ServiceOption,
+    force: Annotated[bool, typer.Option("--force", help="Replay even if it was replayed before.")] = False,
+    schema: SchemaOption = None,
+) -> None:
+    """Send a dead letter's original record to its original topic again, marked siks_replay_of=<id>."""
+    bootstrap_servers = (os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+                         or stack.embedded_bootstrap_servers(stack.port_offset()))
+    topic_prefix = os.environ.get("SIKS_TOPIC_PREFIX", "")
+
+    async def send() -> dead_letters.DeadLetter:
+        async with _service_pool(service.value, schema) as pool:
+            return await dead_letters.replay(pool, bootstrap_servers, id, topic_prefix=topic_prefix, force=force)
+
+    letter = _run(send())
+    typer.echo(f"replayed dead letter {letter.id} to {letter.topic} at {letter.replayed_at:%Y-%m-%d %H:%M:%S %Z}")
+
+
+def _one_line(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 if __name__ == "__main__":

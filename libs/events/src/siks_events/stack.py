@@ -46,6 +46,19 @@ PROBE_INTERVAL = 2.0
 PROBE_FAILURES = 3
 
 
+def port_offset() -> int:
+    return int(os.environ.get("SIKS_PORT_OFFSET", "0"))
+
+
+def embedded_database_url(offset: int) -> str:
+    """Where `siks run` serves its database (every service in a schema named after it)."""
+    return f"postgresql://postgres@127.0.0.1:{POSTGRES_PORT + offset}/{DATABASE}"
+
+
+def embedded_bootstrap_servers(offset: int) -> str:
+    return f"127.0.0.1:{BROKER_PORT + offset}"
+
+
 def home() -> Path:
     return Path(os.environ.get("SIKS_HOME", ".siks")).resolve()
 
@@ -143,7 +156,7 @@ class Stack:
             child.start()
             self.infrastructure.append(child)
             asyncio.run(_create_database(postgres.url, DATABASE))
-            self.database_url = postgres.url.rsplit("/", 1)[0] + f"/{DATABASE}"
+            self.database_url = embedded_database_url(self.offset)
             say(f"database   {self.database_url}  (embedded PostgreSQL, data in {base / 'postgres'})")
         if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
             self.bootstrap_servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
@@ -286,7 +299,7 @@ async def _create_database(server_url: str, name: str) -> None:
 
 def run(say=print) -> int:
     """Start everything, print where it listens, and stop it all on Ctrl-C (or SIGTERM)."""
-    stack = Stack(offset=int(os.environ.get("SIKS_PORT_OFFSET", "0")))
+    stack = Stack(offset=port_offset())
     stopping = []
 
     def on_signal(signum, _frame) -> None:
