@@ -80,6 +80,7 @@ class SiksRun:
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
         self.lines: list[str] = []
+        self.mark = 0
         threading.Thread(target=self._collect, daemon=True).start()
 
     def _collect(self) -> None:
@@ -92,20 +93,22 @@ class SiksRun:
         return "\n".join(self.lines)
 
     def said(self, text: str, timeout: float) -> str:
+        """Wait for a line with `text` printed since the last kill or stop."""
         def line() -> str | None:
             if self.process.poll() is not None:
                 raise AssertionError(f"siks run exited with {self.process.returncode}:\n{self.output}")
-            return next((line for line in self.lines if text in line), None)
+            return next((line for line in self.lines[self.mark:] if text in line), None)
 
         return eventually(line, timeout, f"{text!r} in the output of siks run:\n{self.output}")
 
     def pid(self, name: str) -> int:
         return int((self.home / "run" / f"{name}.pid").read_text())
 
-    def kill(self, name: str) -> tuple[int, float]:
-        """SIGKILL one supervised process; its pid and when."""
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> tuple[int, float]:
+        """Signal one supervised process (SIGKILL: it dies; SIGSTOP: it hangs); its pid and when."""
         pid = self.pid(name)
-        os.kill(pid, signal.SIGKILL)
+        self.mark = len(self.lines)
+        os.kill(pid, sig)
         return pid, time.monotonic()
 
     def interrupt(self) -> None:
@@ -168,13 +171,20 @@ def test_siks_run_restarts_what_dies_alone_and_the_stack_recovers(tmp_path):
         print(f"registry ready again {time.monotonic() - killed_at:.1f} s after PostgreSQL's SIGKILL")
         assert stack.pid("postgres") != postgres_pid
 
+        hung_pid, hung_at = stack.kill("broker", signal.SIGSTOP)  # alive as a process, answering nothing
+        stack.said("broker failed 3 liveness probes and was killed", timeout=20)
+        stack.said("broker restarted", timeout=15)
+        assert not psutil.pid_exists(hung_pid) or psutil.Process(hung_pid).status() == psutil.STATUS_ZOMBIE
+        eventually(lambda: answers("registry", "/readyz"), 60, "the registry to be ready after the hung broker's restart")
+        print(f"registry ready again {time.monotonic() - hung_at:.1f} s after the broker hung")
+
         watch.stop()
         assert watch.polls > 10 and watch.misses == [], f"other services stopped answering: {watch.misses}"
         assert all(answers(s, "/readyz") for s in DEFAULT_PORTS), "every service recovers on its own"
         started = time.monotonic()
         a_death_still_flows_both_ways(tmp_path / "siks")
         print(f"a death report crossed both services {time.monotonic() - started:.1f} s after the last restart")
-        restarted = {line.split()[0] for line in stack.lines if " exited with code " in line}
+        restarted = {line.split()[0] for line in stack.lines if " exited with code " in line or " liveness " in line}
         assert restarted == {"registry", "broker", "postgres"}, f"only the killed ones restart:\n{stack.output}"
         print("\n".join(line for line in stack.lines if "restart" in line or "ready again" in line))
     finally:

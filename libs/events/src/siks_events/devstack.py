@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -167,9 +168,13 @@ class TansuBroker:
         wait_for_port(self.port, timeout, self.process)
         return self.bootstrap_servers
 
-    def listening(self, timeout: float = 1.0) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=timeout):
-            return True
+    def answering(self, timeout: float = 2.0) -> bool:
+        """Whether the broker answers a Kafka ApiVersions request: a stopped or hung process still has
+        its listening socket accept connections, so a TCP connect alone proves nothing."""
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(_API_VERSIONS_REQUEST)
+            return len(sock.recv(4)) > 0
         return False
 
     def stop(self) -> None:
@@ -179,6 +184,10 @@ class TansuBroker:
         """Stop and start again: the broker comes back empty (memory storage)."""
         self.stop()
         self.start()
+
+
+# ApiVersions v0 (api key 18), correlation id 1, no client id: the smallest request every Kafka broker answers.
+_API_VERSIONS_REQUEST = struct.pack(">ihhih", 10, 18, 0, 1, -1)
 
 
 def _pid_alive(pid_file: Path) -> bool:

@@ -163,7 +163,7 @@ class Stack:
             say(f"broker     {self.bootstrap_servers} (from KAFKA_BOOTSTRAP_SERVERS)")
         else:
             self.broker = TansuBroker(BROKER_PORT + self.offset, log_file=base / "logs" / "tansu.log")
-            child = Child("broker", self._launch_broker, live=self.broker.listening)
+            child = Child("broker", self._launch_broker, live=self.broker.answering)
             child.start()
             self.infrastructure.append(child)
             self.bootstrap_servers = self.broker.bootstrap_servers
