@@ -17,6 +17,7 @@ import psutil
 import pytest
 from siks_events.auth import LocalIssuer, Role
 from siks_events.settings import DEFAULT_PORTS
+from siks_events.stack import Child
 
 OFFSET = 1300  # clear of a developer's `make run` and of test_make_run's offset
 
@@ -139,6 +140,14 @@ class HealthWatch:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
+
+
+def test_restart_backoff_doubles_up_to_thirty_seconds_and_starts_over_after_a_steady_minute():
+    child = Child("registry", launch=lambda: None)  # type: ignore[arg-type, return-value]
+    child.started_at = 1000.0
+    delays = [child.schedule_restart(1000.0 + i) for i in range(7)]
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    assert child.schedule_restart(child.started_at + 60) == 1, "a minute up means it had recovered"
 
 
 @pytest.mark.slow

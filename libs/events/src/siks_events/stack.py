@@ -89,8 +89,8 @@ class Child:
     probed_at: float = 0.0
 
     def start(self) -> None:
+        self.started_at = time.monotonic()  # also when the launch fails, so repeated failures keep backing off
         self.process = self.launch()
-        self.started_at = time.monotonic()
         self.restart_at = None
         self.failed_probes = 0
         pid_file(self.name).parent.mkdir(parents=True, exist_ok=True)
@@ -298,7 +298,7 @@ async def _create_database(server_url: str, name: str) -> None:
 
 
 def run(say=print) -> int:
-    """Start everything, print where it listens, and stop it all on Ctrl-C (or SIGTERM)."""
+    """Start everything, print where it listens, keep it running, and stop it all on Ctrl-C (or SIGTERM)."""
     stack = Stack(offset=port_offset())
     stopping = []
 
