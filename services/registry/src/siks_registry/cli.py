@@ -16,6 +16,7 @@ from siks_events import migrations
 from siks_events.database import create_pool
 from siks_events.model import Cause
 
+from siks_registry.adapters.bulk.collector import long_lived_objects_frozen
 from siks_registry.adapters.bulk.generator import generate as generate_files
 from siks_registry.adapters.bulk.merge import merge
 from siks_registry.adapters.postgres.bulk import bulk_registry
@@ -88,10 +89,11 @@ async def _import(files: list[Path], report_path: Path, schema: str) -> bool:
         cause = Cause(actor="bulk-import", role="system", command="ImportDataIslands:" + ",".join(f.name for f in files))
         with _progress() as bar:
             task = bar.add_task("registering households", total=len(merged.households))
-            async with bulk_registry(pool) as registry:
-                outcome = await import_households(
-                    merged.households, registry, cause=cause, enrolled_on=date.today(),
-                    progress=lambda n: bar.advance(task, n))
+            with long_lived_objects_frozen():
+                async with bulk_registry(pool) as registry:
+                    outcome = await import_households(
+                        merged.households, registry, cause=cause, enrolled_on=date.today(),
+                        progress=lambda n: bar.advance(task, n))
     finally:
         await pool.close()
     report = {

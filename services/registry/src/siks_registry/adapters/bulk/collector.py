@@ -21,3 +21,17 @@ def cycle_collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def long_lived_objects_frozen() -> Iterator[None]:
+    """Run the block with every object alive now left out of cyclic garbage collection, then put them back.
+
+    The merged registry stays alive for the whole import; without this each full collection rescans its
+    millions of objects (a third of the import's time), though only the batch's short-lived ones can be freed.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
