@@ -1,4 +1,4 @@
-"""Acceptance 6: a NIK never appears unmasked in a log line."""
+"""Acceptance 6: a NIK never appears unmasked in a log line (the formatter here; real service logs in tests/logs)."""
 
 from __future__ import annotations
 
