@@ -3,7 +3,8 @@ DTKS is `unmatched` only once the copy is known to hold everything the registry 
 when the report arrived, and `pending` until then.
 
 Twice a second: note the database clock, then the end offsets of the registry's topic (read
-after the clock, so they cover at least everything published before that moment); keep them;
+after the clock, so they cover at least everything published before that moment); keep them
+in memory (each process that runs this loop keeps its own; settling a report twice is harmless);
 find the newest such observation the copy has read up to; and decide every pending report
 received, with a margin for the registry's own relay, before it.
 """
@@ -67,10 +68,7 @@ class RegistryHorizon:
             return  # the registry has published nothing yet
         partitions = [TopicPartition(self.topic, p) for p in client.partitions_for_topic(self.topic) or ()]
         ends = await asyncio.wait_for(client.end_offsets(partitions), 10) if partitions else {}
-        observation = (observed_at, {tp.partition: end for tp, end in ends.items()})
-        async with self.pool.acquire() as connection:
-            await horizon.record_observation(connection, self.topic, *observation)
-        self.observations.append(observation)
+        self.observations.append((observed_at, {tp.partition: end for tp, end in ends.items()}))
 
     def caught_up_to(self, positions: dict[int, int]) -> datetime | None:
         """The time of the newest observation the copy has read up to (dropping older ones)."""

@@ -1,5 +1,10 @@
 """Dukcapil's reports in, whichever way they come (HTTP or the inbound topic): one handler each.
 
+A report naming nobody in our copy of DTKS is `pending` at intake: nobody can tell at that moment
+that the copy holds everything the registry has published (an observation of the registry's topic
+is always a little old, and an import may have published since). `handle_dtks_caught_up` decides
+it once the copy has read past what the registry had published after the report arrived.
+
 A handler uses the one unit of work it is given, once. Two copies of one report may race: the
 loser's append fails with StreamVersionConflict, and whoever called the handler tries again
 (the consumer for its events, `retrying_races` for HTTP), finding the winner's report.
@@ -53,18 +58,16 @@ async def _people_named(uow: IntegrationUnitOfWork, nik: str | None, kk_number: 
 
 
 async def _receive(uow: IntegrationUnitOfWork, report_id: str, incoming, nik: str | None, kk_number: str | None,
-                   decide: Callable[[list[KnownPerson], bool], CivilReport]) -> Receipt:
+                   decide: Callable[[list[KnownPerson]], CivilReport]) -> Receipt:
     async with uow:
         people = await _people_named(uow, nik, kk_number)
-        # Only a report naming nobody needs to know whether our copy of DTKS is behind.
-        current = bool(people) or await uow.dtks_copy_current()
         existing = await uow.load(CivilReport, report_id)
         if existing is not None:
             existing.ensure_same(incoming)
-            existing.reconsider(people_known=bool(people), dtks_current=current)
+            existing.reconsider(people_known=bool(people), dtks_current=False)
             report, duplicate = existing, True
         else:
-            report, duplicate = decide(people, current), False
+            report, duplicate = decide(people), False
             uow.add(report)
         await uow.commit()
     return Receipt(report.id, report.status.value, report.reason, duplicate=duplicate)
@@ -77,8 +80,8 @@ async def handle_death_recorded(cmd: DukcapilDeathRecorded, uow: IntegrationUnit
                           died_on=cmd.died_on, place_of_death=cmd.place_of_death,
                           certificate_number=cmd.certificate_number, reporting_office=cmd.reporting_office)
 
-    def decide(people: list[KnownPerson], current: bool) -> CivilReport:
-        return CivilReport.receive_death(death, people[0] if people else None, dtks_current=current)
+    def decide(people: list[KnownPerson]) -> CivilReport:
+        return CivilReport.receive_death(death, people[0] if people else None, dtks_current=False)
 
     return await _receive(uow, death.report_id, death, cmd.nik, None, decide)
 
@@ -89,9 +92,9 @@ async def handle_move_recorded(cmd: DukcapilDomicileMoveRecorded, uow: Integrati
     move = DomicileMoved(move_id=move_report_id(cmd.move_id), nik=cmd.nik, kk_number=cmd.kk_number,
                          from_region=cmd.from_region, to_region=cmd.to_region, moved_on=cmd.moved_on)
 
-    def decide(people: list[KnownPerson], current: bool) -> CivilReport:
+    def decide(people: list[KnownPerson]) -> CivilReport:
         return CivilReport.receive_move(move, people, region_known=is_known_region(cmd.to_region),
-                                        dtks_current=current)
+                                        dtks_current=False)
 
     return await _receive(uow, move.move_id, move, cmd.nik, cmd.kk_number, decide)
 

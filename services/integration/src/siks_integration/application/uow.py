@@ -17,7 +17,3 @@ class IntegrationUnitOfWork(UnitOfWork, abc.ABC):
     @abc.abstractmethod
     async def people_with_kk(self, kk_number: str) -> list[KnownPerson]:
         """Everybody whose current membership is in a household under this family card (KK)."""
-
-    @abc.abstractmethod
-    async def dtks_copy_current(self) -> bool:
-        """Whether our copy of DTKS has taken in everything the registry had published when last observed."""

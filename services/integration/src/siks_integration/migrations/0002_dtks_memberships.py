@@ -1,4 +1,4 @@
-"""The copy of DTKS keyed by membership and stream version; the registry's observed horizon.
+"""The copy of DTKS keyed by membership and stream version; pending reports found quickly.
 
 One row per (person, household) with the household stream's version that last wrote it, so a
 late or repeated event of one household cannot undo a newer fact, nor touch the person's
@@ -43,21 +43,11 @@ def upgrade() -> None:
                full_name, birth_date, 0
         FROM dtks_persons""")
     op.execute("DROP TABLE dtks_persons")
-    # The registry topic's end offsets as last observed (adapters/dtks_horizon.py).
-    op.execute("""
-        CREATE TABLE registry_horizon (
-            topic        text NOT NULL,
-            partition    integer NOT NULL,
-            end_offset   bigint NOT NULL,
-            observed_at  timestamptz NOT NULL,
-            PRIMARY KEY (topic, partition)
-        )""")
     op.execute("CREATE INDEX civil_reports_pending ON civil_reports (received_at) WHERE status = 'pending'")
 
 
 def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS civil_reports_pending")
-    op.execute("DROP TABLE IF EXISTS registry_horizon")
     op.execute("""
         CREATE TABLE dtks_persons (
             nik           text PRIMARY KEY,

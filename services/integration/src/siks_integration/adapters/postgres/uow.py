@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from siks_events.uow import PostgresUnitOfWork
 
-from siks_integration.adapters.postgres import horizon, mirror
+from siks_integration.adapters.postgres import mirror
 from siks_integration.application.uow import IntegrationUnitOfWork
 from siks_integration.domain.civil_report import CivilReport, KnownPerson
 from siks_integration.domain.dtks import Membership
@@ -15,9 +15,6 @@ def _known(membership: Membership) -> KnownPerson:
 
 
 class PostgresIntegrationUnitOfWork(PostgresUnitOfWork, IntegrationUnitOfWork):
-    horizon_max_age: float = 5.0
-    """Seconds an observation of the registry's topic counts as recent (it is renewed about twice a second)."""
-
     async def __aenter__(self):
         self._reports: dict[str, CivilReport] = {}
         return await super().__aenter__()
@@ -48,9 +45,6 @@ class PostgresIntegrationUnitOfWork(PostgresUnitOfWork, IntegrationUnitOfWork):
 
     async def people_with_kk(self, kk_number: str) -> list[KnownPerson]:
         return [_known(m) for m in await mirror.current_under_kk(self.connection, kk_number)]
-
-    async def dtks_copy_current(self) -> bool:
-        return await horizon.copy_current(self.connection, self.horizon_max_age)
 
 
 async def project_report(connection, report: CivilReport) -> None:
