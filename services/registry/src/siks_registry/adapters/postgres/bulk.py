@@ -30,7 +30,7 @@ def jsonb_binary(value: Any) -> bytes:
 
 
 def event_records(households: Sequence[Household], cause: Cause) -> list[tuple]:
-    """Each household's pending events as `events` rows, versions 1..n.
+    """Each new household's pending events as `events` rows, versions 1..n; call before making its read-model rows.
 
     The columns are those `siks_events.store.rows_for` gives every append (subject defaulting to the stream,
     the cause as metadata); built here directly because at a million households the generic path's
@@ -39,10 +39,11 @@ def event_records(households: Sequence[Household], cause: Cause) -> list[tuple]:
     records = []
     metadata = jsonb_binary(cause.as_metadata())  # the same cause for every event of the import: encoded once
     for household in households:
-        stream_id = household.id
-        for version, event in enumerate(household.collect_events(), start=1):
+        stream_id, events = household.id, household.collect_events()
+        for version, event in enumerate(events, start=household.version + 1):
             records.append((stream_id, version, str(uuid.uuid4()), event.type, event.topic,
                             event.subject() or stream_id, b"\x01" + event.model_dump_json().encode(), metadata))
+        household.version += len(events)  # as a commit does: its read-model row carries the stream's version
     return records
 
 
