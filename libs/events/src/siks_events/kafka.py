@@ -27,6 +27,9 @@ def new_producer(bootstrap_servers: str, **overrides) -> AIOKafkaProducer:
         bootstrap_servers=bootstrap_servers,
         acks="all",
         linger_ms=5,
+        # A CloudEvent with its ce_* headers is about 0.5 kB: the default 16 kB batch would cut a relay
+        # batch into dozens of produce requests per partition, each a round trip before the next.
+        max_batch_size=262_144,
         request_timeout_ms=15_000,
         retry_backoff_ms=200,
         max_request_size=2_097_152,
@@ -82,7 +85,14 @@ class Probe:
     """What a partition holds at one offset: the fingerprint of the record there, or that it is gone."""
 
     GONE = "gone"
+    """The partition ends at or before the offset (or does not exist): the broker lost the record."""
+    RETAINED = "retained"
+    """The offset is below the partition's log start: retention (or delete_records) removed it on purpose."""
     UNKNOWN = "unknown"
+    """The broker did not answer in time."""
+
+PROBE_CONCURRENCY = 8
+"""Probes at once: each is a short-lived client, so a few in parallel, not one per partition of a big topic."""
 
 
 def fingerprint(key: bytes | None, value: bytes | None, headers) -> str:
@@ -93,10 +103,26 @@ def fingerprint(key: bytes | None, value: bytes | None, headers) -> str:
     return "sha256:" + hashlib.sha256((key or b"") + b"\x00" + (value or b"")).hexdigest()
 
 
+async def probe_many(
+    bootstrap_servers: str, offsets: dict[TopicPartition, int], *, concurrency: int = PROBE_CONCURRENCY
+) -> dict[TopicPartition, str]:
+    """`probe` of each partition's offset, side by side: after a broker restart, every partition of
+    every topic needs a look, and one after another that took ~3 s each."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(tp: TopicPartition, offset: int) -> str:
+        async with gate:
+            return await probe(bootstrap_servers, tp, offset)
+
+    found = await asyncio.gather(*(one(tp, offset) for tp, offset in offsets.items()))
+    return dict(zip(offsets, found, strict=True))
+
+
 async def probe(bootstrap_servers: str, tp: TopicPartition, offset: int, timeout: float = 3.0) -> str:
     """The fingerprint of the record at `offset`, `Probe.GONE` if the partition no longer has it,
-    or `Probe.UNKNOWN` if the broker did not say in time. Reading a record is the one check that holds
-    on every Kafka-protocol broker (the embedded one reports end offsets per batch, not per record)."""
+    `Probe.RETAINED` if retention removed it, or `Probe.UNKNOWN` if the broker did not say in time.
+    Reading a record is the one check that holds on every Kafka-protocol broker (the embedded one
+    reports end offsets per batch, not per record)."""
     client = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
                               auto_offset_reset="none", request_timeout_ms=int(timeout * 1000) + 2000)
     try:
@@ -112,16 +138,24 @@ async def _read_at(client: AIOKafkaConsumer, tp: TopicPartition, offset: int, ti
     if tp.topic not in await client.topics() or tp.partition not in (client.partitions_for_topic(tp.topic) or ()):
         return Probe.GONE
     client.assign([tp])
+    if offset < await _log_start(client, tp):
+        return Probe.RETAINED
     client.seek(tp, offset)
     try:
         batches = await client.getmany(tp, timeout_ms=int(timeout * 1000), max_records=1)
     except OffsetOutOfRangeError:
-        return Probe.GONE
+        # retention may have moved the log start past the offset since we asked
+        return Probe.RETAINED if offset < await _log_start(client, tp) else Probe.GONE
     for record in batches.get(tp, []):
         return fingerprint(record.key, record.value, record.headers) if record.offset == offset else Probe.GONE
     # Nothing came back: a partition that ends at or before the offset has lost the record.
     end = (await client.end_offsets([tp]))[tp]
     return Probe.GONE if end <= offset else Probe.UNKNOWN
+
+
+async def _log_start(client: AIOKafkaConsumer, tp: TopicPartition) -> int:
+    """The partition's first offset still held (Kafka's log start offset); retention moves it forward."""
+    return (await client.beginning_offsets([tp]))[tp]
 
 
 async def _close_quietly(admin: AIOKafkaAdminClient) -> None:
