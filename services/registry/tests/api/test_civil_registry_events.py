@@ -27,12 +27,15 @@ async def publish(client, event, event_id: str) -> None:
         await producer.stop()
 
 
-async def eventually(check, timeout: float = 30.0):
+async def eventually(probe, until=bool, timeout: float = 30.0):
+    """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
+        seen = await probe()
+        if until(seen):
+            return seen
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {timeout} s; last seen: {seen!r}")
         await asyncio.sleep(0.2)
 
 
@@ -50,12 +53,10 @@ async def test_a_death_report_deactivates_the_member_and_ends_their_programmes_o
                           certificate_number="3571-KM-02102026-0001")
     await publish(registry_app, death, "dk-death-1")
 
-    async def deceased():
-        person = (await registry_app.get(f"/v1/persons/{SITI['nik']}", headers=token())).json()
-        return person if person["status"] == "deceased" else None
+    async def lookup():
+        return (await registry_app.get(f"/v1/persons/{SITI['nik']}", headers=token())).json()
 
-    person = await eventually(deceased)
-    assert person, "the death was not applied"
+    person = await eventually(lookup, until=lambda p: p.get("status") == "deceased")
     assert {(p["program"], p["active"], p["end_date"]) for p in person["programs"]} == {
         ("PKH", False, "2026-10-02"), ("PBI_JK", False, "2026-10-02")}
     length = await stream_length(registry_app, household_id)
@@ -64,12 +65,14 @@ async def test_a_death_report_deactivates_the_member_and_ends_their_programmes_o
     await publish(registry_app, death, "dk-death-1")  # the same report delivered again
     await publish(registry_app, death, "dk-death-1-resent")  # and re-sent under a new id
     consumer = registry_app.app.state.runtime.consumers[0]
-    await eventually(lambda: _true_if(consumer.duplicates >= 1 and consumer.applied >= 2))
+
+    async def counts():
+        return {"applied": consumer.applied, "duplicates": consumer.duplicates}
+
+    # three deliveries in all: the first applied, its redelivery recognised, the re-sent report applied (to no effect)
+    seen = await eventually(counts, until=lambda c: c["applied"] + c["duplicates"] >= 3)
+    assert seen == {"applied": 2, "duplicates": 1}
     assert await stream_length(registry_app, household_id) == length
-
-
-async def _true_if(value: bool) -> bool:
-    return value
 
 
 async def test_a_whole_kk_move_is_found_at_the_new_village_and_not_the_old(registry_app, token):
@@ -79,11 +82,10 @@ async def test_a_whole_kk_move_is_found_at_the_new_village_and_not_the_old(regis
     await publish(registry_app, move, "dk-move-1")
     national = token(role="ministry", region="", subject="pusdatin")
 
-    async def found_at_new_village():
-        page = (await registry_app.get("/v1/persons", params={"region": OTHER_VILLAGE}, headers=national)).json()
-        return page if page["total"] == 3 else None
+    async def at_new_village():
+        return (await registry_app.get("/v1/persons", params={"region": OTHER_VILLAGE}, headers=national)).json()
 
-    assert await eventually(found_at_new_village), "the move was not applied"
+    await eventually(at_new_village, until=lambda page: page["total"] == 3)
     old = (await registry_app.get("/v1/persons", params={"region": VILLAGE}, headers=national)).json()
     assert old["total"] == 0
     by_name = (await registry_app.get("/v1/persons", params={"region": "3571", "name": "budi"}, headers=national)).json()
@@ -97,11 +99,10 @@ async def test_a_single_person_move_shows_at_the_old_household_and_the_new_regio
     await publish(registry_app, move, "dk-move-2")
     national = token(role="ministry", region="", subject="pusdatin")
 
-    async def moved():
-        person = (await registry_app.get(f"/v1/persons/{ANI['nik']}", headers=national)).json()
-        return person if person["status"] == "moved_out" else None
+    async def lookup():
+        return (await registry_app.get(f"/v1/persons/{ANI['nik']}", headers=national)).json()
 
-    person = await eventually(moved)
-    assert person and person["region_code"] == "3506012001"
+    person = await eventually(lookup, until=lambda p: p.get("status") == "moved_out")
+    assert person["region_code"] == "3506012001"
     old_household = (await registry_app.get(f"/v1/households/{household_id}", headers=token())).json()
     assert {m["person"]["nik"]: m["status"] for m in old_household["members"]}[ANI["nik"]] == "moved_out"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import asyncpg
 import pytest
@@ -35,5 +36,6 @@ async def registry_pool(siks_database_url, schema_name):
 async def outside_connection(siks_database_url, schema_name):
     """A connection of its own, outside every pool: another writer racing the code under test."""
     connection = await asyncpg.connect(asyncpg_dsn(siks_database_url), server_settings={"search_path": schema_name})
+    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")  # as pooled
     yield connection
     await connection.close()
