@@ -145,12 +145,18 @@ class Leadership:
                         self.epoch = await self._connection.fetchval(
                             "UPDATE relay_state SET epoch = epoch + 1 WHERE relay = $1 RETURNING epoch", self.name
                         )
-                    log.info("relay took the lead", extra={"relay": self.name, "epoch": self.epoch})
+                    log.info("relay took the lead", extra={"relay": self.name, "epoch": self.epoch, "pid": self.server_pid})
                     return self.epoch
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("relay could not reach the store to take the lead", extra={"error": repr(exc)})
                 await self.release()
             await asyncio.sleep(retry_interval)
+
+    @property
+    def server_pid(self) -> int | None:
+        """The PostgreSQL backend that holds the lock (what an operator sees in pg_locks)."""
+        connection = self._connection
+        return connection.get_server_pid() if connection is not None and not connection.is_closed() else None
 
     async def still_leading(self) -> bool:
         """Whether the lock connection still answers (a cheap round trip)."""
@@ -235,6 +241,7 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self.state = RelayState()
         self.republished = 0  # times the broker was found to have lost data
+        self.deposed = 0  # times this relay lost the lead and went back to standby
         self._known_topics: set[str] = set()
         self._producer: AIOKafkaProducer | None = None
         self._partitioner = DefaultPartitioner()
@@ -252,6 +259,7 @@ class OutboxRelay:
                 await self.take_lead()
                 await self._run_as_leader()
             except Deposed as exc:
+                self.deposed += 1
                 log.warning("relay stepped down", extra={"relay": self.name, "reason": str(exc)})
             finally:
                 await self.step_down()
