@@ -100,6 +100,10 @@ WHERE relay = $1 AND epoch = $3
 
 _LOCK_KEY = "hashtext(current_schema() || '.relay.' || $1)"
 
+# What a dead or killed connection raises (asyncpg's InternalClientError when it dies mid-query).
+_CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                      asyncpg.exceptions.InternalClientError)
+
 
 class Deposed(Exception):
     """This relay no longer leads its store (its lock connection died or a newer leader exists)."""
@@ -147,7 +151,7 @@ class Leadership:
                         )
                     log.info("relay took the lead", extra={"relay": self.name, "epoch": self.epoch, "pid": self.server_pid})
                     return self.epoch
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except _CONNECTION_ERRORS as exc:
                 log.warning("relay could not reach the store to take the lead", extra={"error": repr(exc)})
                 await self.release()
             await asyncio.sleep(retry_interval)
@@ -165,7 +169,7 @@ class Leadership:
             return False
         try:
             await asyncio.wait_for(connection.fetchval("SELECT 1"), 5)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except _CONNECTION_ERRORS:
             self.lost = True
         return not self.lost
 
@@ -175,7 +179,7 @@ class Leadership:
         if connection is not None and not connection.is_closed():
             try:
                 await asyncio.wait_for(connection.close(), 5)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except _CONNECTION_ERRORS:
                 connection.terminate()
 
     async def _open(self) -> None:
