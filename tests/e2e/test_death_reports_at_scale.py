@@ -11,7 +11,7 @@ from siks_events.auth import Role
 from siks_events.model import Cause
 from siks_registry.adapters.bulk.generator import generate
 from siks_registry.adapters.bulk.merge import merge
-from siks_registry.adapters.postgres.uow import PostgresRegistryUnitOfWork
+from siks_registry.adapters.postgres.bulk import bulk_registry
 from siks_registry.application.importing import import_households
 
 from .conftest import eventually
@@ -26,8 +26,9 @@ async def test_a_thousand_concurrent_death_reports_a_tenth_sent_twice_deactivate
     registry_pool = registry.app.state.runtime.pool
     manifest = generate(tmp_path, households=330, islands=("DTKS",), overlap=0.0, seed=4)
     merged = merge(manifest.paths(tmp_path))
-    outcome = await import_households(merged.households, lambda c: PostgresRegistryUnitOfWork(registry_pool, c),
-                                      cause=Cause(actor="test-load", role="system"), enrolled_on=date(2026, 1, 1))
+    async with bulk_registry(registry_pool) as registry_writer:
+        outcome = await import_households(merged.households, registry_writer,
+                                          cause=Cause(actor="test-load", role="system"), enrolled_on=date(2026, 1, 1))
     assert outcome.refused == []
     people = [p for h in merged.households for p in h.members]
     assert len(people) >= REPORTS, "generate more households"

@@ -8,6 +8,7 @@ write come after.
 from __future__ import annotations
 
 import abc
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Self, TypeVar
 
@@ -146,8 +147,9 @@ class PostgresUnitOfWork(UnitOfWork):
     async def _rollback(self) -> None:
         if self._transaction is not None:
             await self._transaction.rollback()
-        else:
+        elif sys.exc_info()[1] is None:
             # Without a savepoint nothing of this unit of work can be undone alone: undo the batch.
+            # (When an exception is on its way out, it undoes the batch by itself.)
             raise BatchMustBeSplit("a unit of work without a savepoint ended without committing")
 
     async def _close(self) -> None:

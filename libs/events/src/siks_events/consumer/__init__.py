@@ -1,0 +1,11 @@
+"""Idempotent consumers: apply each event once in effect, in batches, and dead-letter the rest.
+
+`group` runs a consumer group member, `batch` applies a batch in one transaction, `failures` tells
+transient from permanent, `inbox`, `positions` and `dead_letters` keep what the batch writes.
+"""
+
+from siks_events.consumer.batch import Handler, UnitOfWorkFactory, cause_of
+from siks_events.consumer.group import IdempotentConsumer
+from siks_events.consumer.inbox import inbox_key
+
+__all__ = ["Handler", "IdempotentConsumer", "UnitOfWorkFactory", "cause_of", "inbox_key"]

@@ -1,0 +1,37 @@
+"""Which failures pass with time (retry, never dead-letter) and which will happen again (dead-letter)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from siks_events.model import StreamVersionConflict
+from siks_events.uow import PoolExhausted
+
+# Our own database is away, busy or restarting: no fault of the event.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    PoolExhausted,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+)
+
+# Another writer got there first or the database chose us as a deadlock victim: try again.
+RACES: tuple[type[BaseException], ...] = (
+    StreamVersionConflict,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
+
+
+class InboxRace(Exception):
+    """A twin delivery of an event in this batch was applied by another member first."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying the same event later can succeed without anyone changing it."""
+    if isinstance(exc, asyncpg.UniqueViolationError) and exc.table_name == "inbox":
+        return True
+    return isinstance(exc, DATABASE_UNAVAILABLE + RACES + (InboxRace,))

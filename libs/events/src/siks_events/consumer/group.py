@@ -1,0 +1,306 @@
+"""The idempotent consumer: one group member, each assigned partition applied by its own worker.
+
+The poll loop only fetches and hands records to per-partition queues. A partition's worker applies
+them in batches (see batch.py); while it waits out a transient failure (the database away, a race),
+only that partition is paused. Positions live in PostgreSQL beside the effects; Kafka's committed
+offsets mirror them for standard tooling. A housekeeping loop checks, without holding up polling,
+that the broker still has the record just before each position (the embedded broker forgets
+everything on restart), rewinding a partition that lost it; records removed by retention are not
+loss. It also commits to Kafka, prunes the inbox and sends dead letters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
+
+from siks_events import kafka
+from siks_events.consumer import inbox, positions
+from siks_events.consumer.batch import BatchApplier, Handler, Outcome, UnitOfWorkFactory
+from siks_events.consumer.dead_letters import DeadLetterSender
+from siks_events.consumer.failures import is_transient
+from siks_events.consumer.positions import Position
+from siks_events.uow import PostgresUnitOfWork
+
+log = logging.getLogger("siks.consumer")
+
+_QUEUED_BATCHES = 2
+"""Batches fetched ahead per partition before its fetching pauses."""
+
+
+class IdempotentConsumer:
+    """Consumes topics as one group member and applies each event exactly once in effect."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        pool: asyncpg.Pool,
+        bootstrap_servers: str,
+        topics: list[str],
+        handler: Handler,
+        uow_factory: UnitOfWorkFactory | None = None,
+        topic_prefix: str = "",
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+        check_interval: float = 5.0,
+        batch_size: int = 500,
+        max_backoff: float = 10.0,
+        inbox_retention: timedelta | None = None,
+        partitions: int = kafka.DEFAULT_PARTITIONS,
+        replication_factor: int = 1,
+    ) -> None:
+        self.name = name
+        # The prefix names an environment; groups of different environments must not meet.
+        self.group = topic_prefix + name
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.pool = pool
+        self.bootstrap_servers = bootstrap_servers
+        self.topics = [topic_prefix + t for t in topics]
+        self.check_interval = check_interval
+        self.batch_size = batch_size
+        self.max_backoff = max_backoff
+        self.inbox_retention = inbox_retention
+        self.applier = BatchApplier(
+            consumer=name, pool=pool, handler=handler,
+            uow_factory=uow_factory or (lambda cause: PostgresUnitOfWork(pool, cause)),
+            max_attempts=max_attempts, retry_delay=retry_delay,
+        )
+        self.dead_letter_sender = DeadLetterSender(pool, name, bootstrap_servers)
+        self.positions: dict[TopicPartition, Position] = {}
+        self.applied = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+        self.rewinds = 0
+        self.retries = 0
+        """Batches retried after a transient failure."""
+        self.split_batches = 0
+        self._queues: dict[TopicPartition, asyncio.Queue[list[ConsumerRecord]]] = {}
+        self._workers: dict[TopicPartition, asyncio.Task] = {}
+        self._to_check: set[TopicPartition] = set()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    # --- running -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Consume until cancelled."""
+        await kafka.ensure_topics(self.bootstrap_servers, self.topics, partitions=self.partitions,
+                                  replication_factor=self.replication_factor, with_dlq=True)
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            # also the rebalance timeout: a member that vanished holds a rebalance up this long
+            max_poll_interval_ms=60_000,
+            metadata_max_age_ms=5_000,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        self._consumer.subscribe(self.topics, listener=_Rebalance(self))
+        await self._consumer.start()
+        housekeeping = [asyncio.create_task(self._housekeeping(), name=f"{self.name} housekeeping"),
+                        asyncio.create_task(self.dead_letter_sender.run(), name=f"{self.name} dead letters")]
+        try:
+            while True:
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=self.batch_size * 4)
+                for tp, records in batches.items():
+                    queue = self._queues.get(tp)
+                    if queue is None:
+                        continue  # revoked while the fetch was on its way
+                    queue.put_nowait(records)
+                    if queue.qsize() >= _QUEUED_BATCHES:
+                        self._consumer.pause(tp)
+        finally:
+            for task in housekeeping:
+                task.cancel()
+            await self._stop_workers(list(self._workers))
+            await asyncio.gather(*housekeeping, return_exceptions=True)
+            # Leaving the group needs the broker; a broker that does not answer must not hold shutdown.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._commit_to_kafka(), 5)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._consumer.stop(), 10)
+
+    # --- a partition's worker ------------------------------------------------------
+
+    async def _work(self, tp: TopicPartition, queue: asyncio.Queue[list[ConsumerRecord]]) -> None:
+        while True:
+            records = await queue.get()
+            while not queue.empty() and len(records) < self.batch_size:
+                records = records + queue.get_nowait()
+            if queue.qsize() < _QUEUED_BATCHES and self._consumer is not None and tp in self._consumer.assignment():
+                self._consumer.resume(tp)
+            start = self.positions.get(tp, Position()).next_offset
+            # Skip what a rewind or a stored position already passed.
+            records = [r for r in records if r.offset >= start]
+            for i in range(0, len(records), self.batch_size):
+                await self._apply_until_done(tp, records[i:i + self.batch_size])
+
+    async def _apply_until_done(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        """Apply one batch, waiting out transient failures for as long as they last."""
+        backoff = 0.2
+        while True:
+            try:
+                outcome = await self.applier.apply(tp, records)
+                break
+            except Exception as exc:  # noqa: BLE001 - nothing may skip a record; a bug is retried and logged
+                self.retries += 1
+                if is_transient(exc):
+                    log.warning("transient failure; retrying the batch", extra={
+                        "consumer": self.name, "topic": tp.topic, "partition": tp.partition, "error": repr(exc),
+                        "backoff": backoff})
+                else:
+                    log.exception("batch failed unexpectedly; retrying", extra={"consumer": self.name})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+        self._account(tp, outcome)
+
+    def _account(self, tp: TopicPartition, outcome: Outcome) -> None:
+        self.positions[tp] = outcome.position
+        self.applied += outcome.applied
+        self.duplicates += outcome.duplicates
+        self.dead_lettered += len(outcome.dead_letters)
+        self.split_batches += outcome.split
+        for letter in outcome.dead_letters:
+            log.warning("event dead-lettered", extra={
+                "consumer": self.name, "topic": tp.topic, "offset": letter.record.offset,
+                "reason_code": letter.reason_code, "reason": letter.reason})
+        if outcome.dead_letters:
+            self.dead_letter_sender.wake()
+
+    def _start_worker(self, tp: TopicPartition) -> None:
+        queue: asyncio.Queue[list[ConsumerRecord]] = asyncio.Queue()
+        self._queues[tp] = queue
+        self._workers[tp] = asyncio.create_task(self._work(tp, queue), name=f"{self.name} {tp.topic}:{tp.partition}")
+
+    async def _stop_workers(self, partitions: list[TopicPartition]) -> None:
+        """Cancel the workers (an open batch transaction rolls back: it is applied again later)."""
+        tasks = [self._workers.pop(tp) for tp in partitions if tp in self._workers]
+        for tp in partitions:
+            self._queues.pop(tp, None)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=30)
+
+    # --- positions and loss --------------------------------------------------------
+
+    async def _on_assigned(self, partitions: list[TopicPartition]) -> None:
+        """Seek to the positions kept beside the inbox; the loss check runs before long."""
+        assert self._consumer is not None
+        stored = await positions.load(self.pool, self.name)
+        for tp in partitions:
+            self.positions[tp] = stored.get(tp, Position())
+            self._consumer.seek(tp, self.positions[tp].next_offset)
+            if tp not in self._workers:
+                self._start_worker(tp)
+        self._to_check.update(partitions)
+
+    async def _on_revoked(self, partitions: list[TopicPartition]) -> None:
+        await self._stop_workers(partitions)
+        with contextlib.suppress(KafkaError, asyncio.TimeoutError):
+            await asyncio.wait_for(self._commit_to_kafka(), 5)
+
+    async def _housekeeping(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_check = next_prune = loop.time()
+        while True:
+            await asyncio.sleep(min(1.0, self.check_interval))
+            try:
+                await self._commit_to_kafka()
+                if self._to_check or loop.time() >= next_check:
+                    to_check = set(self._to_check)
+                    self._to_check.clear()
+                    if loop.time() >= next_check:
+                        to_check |= set(self._consumer.assignment()) if self._consumer else set()
+                        next_check = loop.time() + self.check_interval
+                    await self._check_for_loss(list(to_check))
+                if self.inbox_retention is not None and loop.time() >= next_prune:
+                    removed = await inbox.prune(self.pool, self.name, self.inbox_retention)
+                    if removed:
+                        log.info("inbox pruned", extra={"consumer": self.name, "removed": removed})
+                    next_prune = loop.time() + 3600
+            except Exception as exc:  # noqa: BLE001 - housekeeping tries again next round
+                log.info("housekeeping postponed", extra={"consumer": self.name, "error": repr(exc)})
+
+    async def _commit_to_kafka(self) -> None:
+        """Mirror positions into Kafka, for standard tooling."""
+        if self._consumer is None:
+            return
+        assigned = self._consumer.assignment()
+        offsets = {tp: p.next_offset for tp, p in self.positions.items() if tp in assigned and p.next_offset > 0}
+        if offsets:
+            with contextlib.suppress(KafkaError):
+                await self._consumer.commit(offsets)
+
+    async def _check_for_loss(self, partitions: list[TopicPartition]) -> set[TopicPartition]:
+        """Rewind any partition whose broker lost the record before our position (the inbox dedups)."""
+        assert self._consumer is not None
+        watched = {tp: self.positions[tp].next_offset - 1 for tp in partitions
+                   if self.positions.get(tp, Position()).next_offset > 0}
+        found = await kafka.probe_many(self.bootstrap_servers, watched)
+        rewound = set()
+        for tp in watched:
+            lost = await self._lost(tp, found[tp])
+            if lost is None:
+                self._to_check.add(tp)  # the broker did not say: ask again next round
+            elif lost and tp in self._consumer.assignment():
+                await self._rewind(tp)
+                rewound.add(tp)
+        return rewound
+
+    async def _lost(self, tp: TopicPartition, found: str) -> bool | None:
+        """True if the broker lost the record before our position, None if it could not tell."""
+        position = self.positions[tp]
+        if found == kafka.Probe.UNKNOWN:
+            return None
+        if found == kafka.Probe.RETAINED:
+            return False  # removed by the topic's retention, not lost
+        if position.fingerprint is not None:
+            return found != position.fingerprint
+        if found == kafka.Probe.GONE:
+            return True
+        # A position stored before fingerprints: trust it while the group's offsets agree it exists.
+        try:
+            return await self._consumer.committed(tp) is None  # type: ignore[union-attr]
+        except KafkaError:
+            return None
+
+    async def _rewind(self, tp: TopicPartition) -> None:
+        log.warning("broker lost data behind our position; rewinding",
+                    extra={"consumer": self.name, "topic": tp.topic, "partition": tp.partition})
+        self.rewinds += 1
+        await self._stop_workers([tp])
+        async with self.pool.acquire() as connection:
+            await positions.store(connection, self.name, tp, Position())
+        self.positions[tp] = Position()
+        assert self._consumer is not None
+        self._consumer.seek(tp, 0)
+        self._consumer.resume(tp)
+        self._start_worker(tp)
+
+    async def lag(self) -> dict[TopicPartition, int]:
+        """Records behind the end of each assigned partition (consumer lag)."""
+        assert self._consumer is not None
+        assigned = list(self._consumer.assignment())
+        ends = await self._consumer.end_offsets(assigned) if assigned else {}
+        return {tp: max(0, ends[tp] - self.positions.get(tp, Position()).next_offset) for tp in assigned}
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, consumer: IdempotentConsumer) -> None:
+        self.consumer = consumer
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        await self.consumer._on_revoked(list(revoked))
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        await self.consumer._on_assigned(list(assigned))
