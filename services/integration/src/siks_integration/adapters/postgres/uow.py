@@ -50,10 +50,14 @@ class PostgresIntegrationUnitOfWork(PostgresUnitOfWork, IntegrationUnitOfWork):
 async def project_report(connection, report: CivilReport) -> None:
     await connection.execute(
         """
-        INSERT INTO civil_reports (report_id, kind, nik, kk_number, event_date, status, reason)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT (report_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = now()
-        WHERE (civil_reports.status, civil_reports.reason) IS DISTINCT FROM (excluded.status, excluded.reason)
+        INSERT INTO civil_reports (report_id, kind, nik, kk_number, event_date, status, reason, version)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (report_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+            version = excluded.version, updated_at = now()
+        -- a writer that read an older version of the report must not undo a newer one's row
+        WHERE civil_reports.version <= excluded.version
+          AND (civil_reports.status, civil_reports.reason) IS DISTINCT FROM (excluded.status, excluded.reason)
         """,
         report.id, report.kind, report.nik, report.kk_number, report.event_date, report.status.value, report.reason,
+        report.version,
     )
