@@ -31,6 +31,12 @@ demo: install
 		$(DEMO_DIR)/BPNT.csv --report $(DEMO_DIR)/import-report.json
 	$(BIN)/siks-integration demo --region 3571
 
+# The fault suite (tests/faults) at ten times the sizes `make test` runs it with: real processes, real
+# signals, a TCP proxy for cuts and delays; each scenario prints its outcome and recovery time.
+.PHONY: soak
+soak: install
+	FAULT_SCALE=10 $(BIN)/python -m pytest tests/faults -o timeout=3600 $(PYTEST_ARGS)
+
 # On demand, never in CI: our backbone side by side with the raw libraries doing the same work.
 bench: install
 	$(BIN)/python bench/backbone.py $(BENCH_ARGS)
