@@ -53,7 +53,9 @@ def report(outcome: str) -> None:
 
 
 async def eventually(check: Callable[[], Awaitable[object]], timeout: float, what: str, every: float = 0.5):
-    """Poll `check` until it returns something truthy; raise when `timeout` seconds pass first."""
+    """Poll `check` until it returns something truthy; raise when `timeout` seconds (times FAULT_SCALE:
+    ten times the work may take ten times as long) pass first."""
+    timeout *= FAULT_SCALE
     deadline = time.monotonic() + timeout
     while True:
         result = await check()

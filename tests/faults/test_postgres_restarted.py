@@ -29,7 +29,7 @@ from .fault_support import (
 )
 
 OFFSET = 2120
-REPORTS = scaled(300)
+REPORTS = scaled(200)
 SENDING_SECONDS = 12
 
 

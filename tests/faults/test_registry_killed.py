@@ -25,7 +25,7 @@ from .fault_support import (
 )
 
 OFFSET = 2110
-REPORTS = scaled(300)
+REPORTS = scaled(200)
 
 
 @pytest.mark.slow
