@@ -9,8 +9,8 @@ are set, then prints one table:
   transaction;
 - publishing: the outbox relay draining the store to Kafka vs a raw aiokafka producer sending the
   same records;
-- consuming: the idempotent consumer (inbox and position in one transaction per event) vs a raw
-  aiokafka consumer that only reads.
+- consuming: the idempotent consumer (a batch's effect rows, inbox rows and position in one
+  transaction) vs a raw aiokafka consumer writing the same rows with asyncpg in batches of the same size.
 """
 
 from __future__ import annotations
@@ -99,21 +99,30 @@ async def publish_raw(pool, bootstrap: str, prefix: str, events: int) -> float:
     return elapsed
 
 
+BATCH = 500
+
+
 async def consume_ours(pool, bootstrap: str, prefix: str, events: int) -> float:
-    async def nothing(event, envelope, uow) -> None:
-        return None
+    await pool.execute("CREATE TABLE IF NOT EXISTS effects (event_id text NOT NULL, n int NOT NULL)")
+
+    async def one_row(event, envelope, uow) -> None:
+        async def write(u) -> None:
+            await u.connection.execute("INSERT INTO effects (event_id, n) VALUES ($1, $2)", envelope.id, event.n)
+
+        async with uow:
+            uow.after_events(write)
+            await uow.commit()
 
     consumer = IdempotentConsumer(name="bench", pool=pool, bootstrap_servers=bootstrap, topics=[SampleRecorded.topic],
-                                  handler=nothing, topic_prefix=prefix)
+                                  handler=one_row, topic_prefix=prefix, batch_size=BATCH)
     task = asyncio.create_task(consumer.run())
     started = time.perf_counter()
     while consumer.applied < events:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.05)
         if task.done():
             task.result()  # raises what stopped the consumer
         if os.environ.get("BENCH_DEBUG"):
-            print(consumer._consumer and consumer._consumer.assignment(), consumer.positions, consumer.dead_lettered,
-                  consumer.duplicates, flush=True)
+            print(consumer.positions, consumer.dead_lettered, consumer.duplicates, flush=True)
     elapsed = time.perf_counter() - started
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -121,15 +130,34 @@ async def consume_ours(pool, bootstrap: str, prefix: str, events: int) -> float:
     return elapsed
 
 
-async def consume_raw(bootstrap: str, prefix: str, events: int) -> float:
+async def consume_raw(pool, bootstrap: str, prefix: str, events: int) -> float:
+    """aiokafka and asyncpg doing the same work by hand: per partition batch one transaction that checks
+    and writes the inbox rows, writes the effect rows and the position."""
+    await pool.execute("CREATE TABLE raw_effects (event_id text NOT NULL, n int NOT NULL)")
+    await pool.execute("CREATE TABLE raw_inbox (event_id text PRIMARY KEY)")
+    await pool.execute("CREATE TABLE raw_positions (partition int PRIMARY KEY, next_offset bigint)")
     consumer = AIOKafkaConsumer(prefix + "raw.events", bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                 group_id=prefix + "raw", enable_auto_commit=False)
     await consumer.start()
     started = time.perf_counter()
     seen = 0
+
+    async def apply(tp, records) -> None:
+        ids = [dict(r.headers)["ce_id"].decode() for r in records]
+        async with pool.acquire() as connection, connection.transaction():
+            done = {r[0] for r in await connection.fetch("SELECT event_id FROM raw_inbox WHERE event_id = ANY($1)", ids)}
+            fresh = [(i, json.loads(r.value)["n"]) for i, r in zip(ids, records, strict=True) if i not in done]
+            await connection.executemany("INSERT INTO raw_effects (event_id, n) VALUES ($1, $2)", fresh)
+            await connection.execute("INSERT INTO raw_inbox SELECT unnest($1::text[])", [i for i, _ in fresh])
+            await connection.execute("INSERT INTO raw_positions VALUES ($1, $2) ON CONFLICT (partition)"
+                                     " DO UPDATE SET next_offset = excluded.next_offset",
+                                     tp.partition, records[-1].offset + 1)
+
     while seen < events:
-        for records in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
-            seen += len(records)
+        batches = await consumer.getmany(timeout_ms=500, max_records=BATCH * 4)
+        await asyncio.gather(*(apply(tp, records[i:i + BATCH]) for tp, records in batches.items()
+                               for i in range(0, len(records), BATCH)))
+        seen += sum(len(r) for r in batches.values())
     elapsed = time.perf_counter() - started
     await consumer.stop()
     return elapsed
@@ -160,7 +188,7 @@ async def main(events: int, writers: int) -> None:
                 ("publish to Kafka", await publish_ours(pool, bootstrap, prefix, events),
                  await publish_raw(pool, bootstrap, prefix, events)),
                 ("consume from Kafka", await consume_ours(pool, bootstrap, prefix, events),
-                 await consume_raw(bootstrap, prefix, events)),
+                 await consume_raw(pool, bootstrap, prefix, events)),
             ]
         finally:
             await pool.close()
@@ -172,7 +200,9 @@ async def main(events: int, writers: int) -> None:
     for name, ours, raw in rows:
         print(f"{name:<36}{events / ours:>12,.0f}{events / raw:>14,.0f}{raw / ours:>8.2f}")
     print("\nSIKS-NG: event store with version check / outbox relay (gap-free windows) / idempotent consumer"
-          " (inbox + position per event). raw: plain INSERT / aiokafka producer / aiokafka consumer (read only).")
+          f" (batches of {BATCH}: effect rows, inbox rows and position in one transaction).")
+    print("raw: plain INSERT / aiokafka producer / aiokafka consumer writing the same rows with asyncpg in batches"
+          f" of {BATCH}.")
 
 
 if __name__ == "__main__":

@@ -360,10 +360,15 @@ async def consumer_lag(stack: Stack, bootstrap_servers: str | None = None) -> di
                               enable_auto_commit=False, request_timeout_ms=5000)
     await asyncio.wait_for(reader.start(), 10)
     try:
-        ends = await asyncio.wait_for(reader.end_offsets(list(partitions)), 10)
+        # A restarted embedded broker may recreate a topic with fewer partitions: positions kept for
+        # partitions that no longer exist have nothing left to read.
+        topics = await reader.topics()
+        partitions = {tp for tp in partitions
+                      if tp.topic in topics and tp.partition in (reader.partitions_for_topic(tp.topic) or ())}
+        ends = await asyncio.wait_for(reader.end_offsets(list(partitions)), 10) if partitions else {}
     finally:
         await reader.stop()
-    return {consumer: sum(max(0, ends[tp] - offset) for tp, offset in positions.items())
+    return {consumer: sum(max(0, ends[tp] - offset) for tp, offset in positions.items() if tp in ends)
             for consumer, positions in stored.items()}
 
 

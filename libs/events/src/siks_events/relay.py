@@ -305,7 +305,7 @@ class OutboxRelay:
                 backoff = 0.1
             except (TimeoutError, KafkaError, OSError) as exc:
                 log.warning("relay could not publish, retrying", extra={"error": repr(exc), "backoff": backoff})
-                await self._stop_producer()
+                await self._forget_broker()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 next_check = loop.time()  # after an outage, first make sure the broker kept our data
@@ -465,7 +465,7 @@ class OutboxRelay:
         log.warning("broker lost acknowledged events; republishing from the start of the store",
                     extra={"partitions": lost})
         self.republished += 1
-        self._known_topics.clear()
+        await self._forget_broker()
         state = RelayState(published=self.state.published)
         async with self.pool.acquire() as connection:
             _fenced(await connection.execute(_REWIND, self.name, state.published, self.leadership.epoch))
@@ -484,6 +484,16 @@ class OutboxRelay:
                 raise
             self._producer = producer
         return self._producer
+
+    async def _forget_broker(self) -> None:
+        """After an outage or a loss the broker may be a new one: a restarted embedded broker recreates a
+        topic that a client merely asked about with its own default partition count. So create our topics
+        again before anything else asks, and take partition counts from fresh metadata (a producer keeps
+        its metadata for minutes, and sending to a partition the topic no longer has looks like loss
+        again at every check)."""
+        await self._stop_producer()
+        self._known_topics.clear()
+        self._partition_cache.clear()
 
     async def _stop_producer(self) -> None:
         producer, self._producer = self._producer, None

@@ -31,7 +31,7 @@ from siks_events.uow import PostgresUnitOfWork
 
 log = logging.getLogger("siks.consumer")
 
-_QUEUED_BATCHES = 2
+_QUEUED_BATCHES = 3
 """Batches fetched ahead per partition before its fetching pauses."""
 
 
@@ -110,7 +110,9 @@ class IdempotentConsumer:
                         asyncio.create_task(self.dead_letter_sender.run(), name=f"{self.name} dead letters")]
         try:
             while True:
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=self.batch_size * 4)
+                # A worker resuming its partition cannot wake a fetch already waiting: wait briefly then.
+                waiting = 50 if self._consumer.paused() else 500
+                batches = await self._consumer.getmany(timeout_ms=waiting, max_records=self.batch_size * 4)
                 for tp, records in batches.items():
                     queue = self._queues.get(tp)
                     if queue is None:
@@ -244,12 +246,12 @@ class IdempotentConsumer:
     async def _check_for_loss(self, partitions: list[TopicPartition]) -> set[TopicPartition]:
         """Rewind any partition whose broker lost the record before our position (the inbox dedups)."""
         assert self._consumer is not None
-        watched = {tp: self.positions[tp].next_offset - 1 for tp in partitions
-                   if self.positions.get(tp, Position()).next_offset > 0}
-        found = await kafka.probe_many(self.bootstrap_servers, watched)
+        # The workers move on while the probes run: judge each partition by the position it was probed at.
+        watched = {tp: self.positions[tp] for tp in partitions if self.positions.get(tp, Position()).next_offset > 0}
+        found = await kafka.probe_many(self.bootstrap_servers, {tp: p.next_offset - 1 for tp, p in watched.items()})
         rewound = set()
-        for tp in watched:
-            lost = await self._lost(tp, found[tp])
+        for tp, position in watched.items():
+            lost = await self._lost(tp, position, found[tp])
             if lost is None:
                 self._to_check.add(tp)  # the broker did not say: ask again next round
             elif lost and tp in self._consumer.assignment():
@@ -257,9 +259,8 @@ class IdempotentConsumer:
                 rewound.add(tp)
         return rewound
 
-    async def _lost(self, tp: TopicPartition, found: str) -> bool | None:
-        """True if the broker lost the record before our position, None if it could not tell."""
-        position = self.positions[tp]
+    async def _lost(self, tp: TopicPartition, position: Position, found: str) -> bool | None:
+        """True if the broker lost the record just before `position`, None if it could not tell."""
         if found == kafka.Probe.UNKNOWN:
             return None
         if found == kafka.Probe.RETAINED:
