@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -104,6 +105,8 @@ class Runtime:
                     topic_prefix=s.topic_prefix,
                     partitions=s.kafka_partitions,
                     replication_factor=s.kafka_replication_factor,
+                    batch_size=s.consumer_batch_size,
+                    inbox_retention=timedelta(days=s.inbox_retention_days) if s.inbox_retention_days else None,
                 )
                 self.consumers.append(consumer)
                 self._spawn(consumer.run, f"consumer {consumer.name}")

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     auth_audience: str = "siks-ng"
     relay_enabled: bool = True
     consumers_enabled: bool = True
+    consumer_batch_size: int = Field(default=500, ge=1)
+    """Records a consumer applies in one transaction."""
+    inbox_retention_days: float | None = Field(default=30.0, gt=0)
+    """How long a consumer remembers an applied event id; empty keeps them forever. An event redelivered
+    after its id was forgotten is applied again, so keep this above the broker's retention and above
+    the age of anything a relay could republish after a broker loss."""
 
     @model_validator(mode="after")
     def _identity_is_configured(self) -> Settings:
