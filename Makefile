@@ -37,9 +37,15 @@ demo: install
 soak: install
 	FAULT_SCALE=10 $(BIN)/python -m pytest tests/faults -o timeout=3600 $(PYTEST_ARGS)
 
-# On demand, never in CI: our backbone side by side with the raw libraries doing the same work.
+# On demand, never in CI: our backbone side by side with the raw libraries doing the same work, the
+# bulk import vs a raw COPY, then whole flows through `siks run` (bench/README.md records one run).
+# BENCH_ARGS go to backbone.py, BENCH_IMPORT_ARGS to registry_import.py, BENCH_FLOWS_ARGS to flows.py.
+BENCH_IMPORT_ARGS ?=
+BENCH_FLOWS_ARGS ?=
 bench: install
 	$(BIN)/python bench/backbone.py $(BENCH_ARGS)
+	$(BIN)/python bench/registry_import.py $(BENCH_IMPORT_ARGS)
+	$(BIN)/python bench/flows.py $(BENCH_FLOWS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
