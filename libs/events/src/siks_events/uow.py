@@ -8,6 +8,7 @@ write come after.
 from __future__ import annotations
 
 import abc
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Self, TypeVar
@@ -18,6 +19,7 @@ from siks_events.model import Aggregate, Cause, PendingEvent
 from siks_events.store import EventStore, PostgresEventStore, RecordedEvent
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger("siks.uow")
 AfterEvents = Callable[["UnitOfWork"], Awaitable[None]]
 
 
@@ -154,7 +156,12 @@ class PostgresUnitOfWork(UnitOfWork):
 
     async def _close(self) -> None:
         if self._bound is None:
-            await self.pool.release(self.connection)
+            try:
+                await self.pool.release(self.connection)
+            except Exception:  # noqa: BLE001 - the pool has terminated it; the error on its way out is the news
+                # A connection that broke mid-operation (the server went away) cannot be reset for reuse:
+                # asyncpg terminates it and says so here, which must not hide why the unit of work failed.
+                log.info("a broken database connection was dropped", exc_info=True)
 
 
 class BatchMustBeSplit(Exception):

@@ -141,7 +141,7 @@ async def test_garbage_and_unknown_events_are_dead_lettered_and_the_partition_mo
     await dead.start()
     try:
         letters = []
-        deadline = asyncio.get_running_loop().time() + 30
+        deadline = asyncio.get_running_loop().time() + 90
         while len(letters) < 3 and asyncio.get_running_loop().time() < deadline:
             for records in (await dead.getmany(timeout_ms=500)).values():
                 letters += records

@@ -2,10 +2,11 @@
 and the partition's position commit together, so a redelivered batch changes nothing.
 
 The fast path runs every handler on the batch's connection with no savepoint. If any event fails,
-the whole transaction is undone and the batch is applied again event by event, each in a savepoint,
-so one bad event is dead-lettered without its neighbours and a lost race is retried for that event
-alone. Transient failures that outlast that (the database away, a race lost again and again) leave the
-batch untouched and propagate: the caller retries it later.
+the whole transaction is undone and the batch is applied again event by event, each in a transaction
+of its own, so one bad event is dead-lettered without its neighbours and a lost race or a lock wait
+holds up only that event (long batch transactions of several partitions touching the same households
+would otherwise deadlock one another again and again). Transient failures that outlast that (the
+database away, a race lost again and again) propagate: the caller retries from the stored position.
 """
 
 from __future__ import annotations
@@ -96,49 +97,35 @@ class BatchApplier:
         self.acquire_timeout = acquire_timeout
 
     async def apply(self, tp: TopicPartition, records: list[ConsumerRecord]) -> Outcome:
-        """Apply `records` (in offset order) all or nothing; raise only transient failures."""
+        """Apply `records` (in offset order); raise only transient failures, having changed nothing."""
         items = [decode(r) for r in records]
         connection = await acquire(self.pool, self.acquire_timeout)
         try:
             try:
                 async with connection.transaction():
-                    return await self._apply(connection, tp, items, isolated=False)
+                    return await self._apply_together(connection, tp, items)
             except DATABASE_UNAVAILABLE:
                 raise
-            except Exception:  # noqa: BLE001, S110 - isolate the event at fault (or retry the race) one by one
-                pass
-            async with connection.transaction():
-                outcome = await self._apply(connection, tp, items, isolated=True)
-                outcome.split = True
-                return outcome
+            except Exception as exc:  # noqa: BLE001 - isolate the event at fault (or retry the race) one by one
+                log.debug("batch split", extra={"consumer": self.consumer, "error": repr(exc)})
+            return await self._apply_one_by_one(connection, tp, items)
         finally:
             await self.pool.release(connection)
 
-    async def _apply(self, connection: asyncpg.Connection, tp: TopicPartition, items: list[Item],
-                     *, isolated: bool) -> Outcome:
+    async def _apply_together(self, connection: asyncpg.Connection, tp: TopicPartition, items: list[Item]) -> Outcome:
+        """The fast path: every event of the batch in the caller's one transaction, no savepoints."""
         outcome = Outcome(position=Position.after(items[-1].record))
         done = await inbox.already_applied(connection, self.consumer, [i.key for i in items if i.envelope])
         applied: list[str] = []
         for item in items:
             if item.rejected is not None:
-                rejected = item.rejected
-                outcome.dead_letters.append(DeadLetter(item.record, rejected.reason_code, rejected.reason))
-                continue
-            if item.key in done:
+                outcome.dead_letters.append(DeadLetter(item.record, item.rejected.reason_code, item.rejected.reason))
+            elif item.key in done:
                 outcome.duplicates += 1
-                continue
-            done.add(item.key)
-            assert item.envelope is not None and item.event is not None
-            with telemetry.consumer_span(item.envelope, self.consumer):
-                if isolated:
-                    letter = await self._apply_isolated(connection, item)
-                else:
-                    await self._run_handler(connection, item, savepoint=False)
-                    letter = None
-            if letter is None:
-                applied.append(item.key)
             else:
-                outcome.dead_letters.append(letter)
+                done.add(item.key)
+                await self._run_handler(connection, item, savepoint=False)
+                applied.append(item.key)
         try:
             await inbox.remember(connection, self.consumer, applied)
         except asyncpg.UniqueViolationError:
@@ -148,42 +135,83 @@ class BatchApplier:
         outcome.applied = len(applied)
         return outcome
 
-    async def _run_handler(self, connection: asyncpg.Connection, item: Item, *, savepoint: bool) -> None:
-        assert item.envelope is not None and item.event is not None
-        uow = self.uow_factory(cause_of(item.envelope, self.consumer)).bind(connection, savepoint=savepoint)
-        await self.handler(item.event, item.envelope, uow)
+    async def _apply_one_by_one(self, connection: asyncpg.Connection, tp: TopicPartition,
+                                items: list[Item]) -> Outcome:
+        """The slow path: each event in a transaction of its own with its inbox row and position, so a
+        lost race or a lock wait on one event holds nothing of its neighbours, and a bad one is
+        dead-lettered alone."""
+        outcome = Outcome(position=Position.after(items[-1].record), split=True)
+        for item in items:
+            position = Position.after(item.record)
+            if item.rejected is not None:
+                letter: DeadLetter | None = DeadLetter(item.record, item.rejected.reason_code, item.rejected.reason)
+            else:
+                letter = await self._apply_alone(connection, tp, item, position, outcome)
+                if letter is None:
+                    continue
+            async with connection.transaction():
+                await dead_letters.record(connection, self.consumer, [letter])
+                await positions.store(connection, self.consumer, tp, position)
+            outcome.dead_letters.append(letter)
+        return outcome
 
-    async def _apply_isolated(self, connection: asyncpg.Connection, item: Item) -> DeadLetter | None:
-        """Apply one event in a savepoint; its own permanent failure becomes its dead letter."""
+    async def _apply_alone(self, connection: asyncpg.Connection, tp: TopicPartition, item: Item, position: Position,
+                           outcome: Outcome) -> DeadLetter | None:
+        """Apply one event with its inbox row and position; its own permanent failure becomes its dead letter."""
         assert item.envelope is not None
         attempt = races = 0
         while True:
             attempt += 1
             try:
-                async with connection.transaction():  # a savepoint: the handler's writes and nothing else
-                    await self._run_handler(connection, item, savepoint=True)
+                async with connection.transaction():
+                    if await inbox.already_applied(connection, self.consumer, [item.key]):
+                        outcome.duplicates += 1
+                    else:
+                        await self._run_handler(connection, item, savepoint=True)
+                        await inbox.remember(connection, self.consumer, [item.key])
+                        outcome.applied += 1
+                    await positions.store(connection, self.consumer, tp, position)
                 return None
-            except RACES:
-                # Another writer moved the stream on: reload and try again, in this transaction while it lasts.
+            except DATABASE_UNAVAILABLE:
+                raise
+            except (*RACES, asyncpg.UniqueViolationError) as exc:
+                # Another writer moved the stream on (or applied this very event): look again.
+                if isinstance(exc, asyncpg.UniqueViolationError) and exc.table_name != "inbox":
+                    letter = self._failed(item, exc, attempt)
+                    if letter is not None:
+                        return letter
+                    continue
                 races += 1
                 if races > self.max_races:
                     raise
                 attempt -= 1
                 await asyncio.sleep(0.01 * races)
             except DomainError as exc:
-                if is_transient(exc):
-                    raise
                 # A rule the event breaks will break again: no retry.
                 kind = "conflict" if isinstance(exc, Conflict) else "rule"
                 return DeadLetter(item.record, exc.code, f"{kind}: {exc.detail}", item.envelope.id)
             except Exception as exc:  # noqa: BLE001 - an unknown fault must not stop the partition forever
                 if is_transient(exc):
                     raise
-                log.exception("handler failed", extra={"consumer": self.consumer, "attempt": attempt})
-                if attempt >= self.max_attempts:
-                    return DeadLetter(item.record, "handler-failed",
-                                      f"handler failed after {attempt} attempts: {exc!r}", item.envelope.id)
+                letter = self._failed(item, exc, attempt)
+                if letter is not None:
+                    return letter
                 await asyncio.sleep(self.retry_delay * attempt)
+
+    def _failed(self, item: Item, exc: Exception, attempt: int) -> DeadLetter | None:
+        """The dead letter of a handler that failed its last attempt, or None to try again."""
+        assert item.envelope is not None
+        log.error("handler failed", exc_info=exc, extra={"consumer": self.consumer, "attempt": attempt})
+        if attempt < self.max_attempts:
+            return None
+        return DeadLetter(item.record, "handler-failed", f"handler failed after {attempt} attempts: {exc!r}",
+                          item.envelope.id)
+
+    async def _run_handler(self, connection: asyncpg.Connection, item: Item, *, savepoint: bool) -> None:
+        assert item.envelope is not None and item.event is not None
+        uow = self.uow_factory(cause_of(item.envelope, self.consumer)).bind(connection, savepoint=savepoint)
+        with telemetry.consumer_span(item.envelope, self.consumer):
+            await self.handler(item.event, item.envelope, uow)
 
 
 def cause_of(envelope: Envelope, consumer: str) -> Cause:
