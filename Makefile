@@ -43,6 +43,7 @@ soak: install
 BENCH_IMPORT_ARGS ?=
 BENCH_FLOWS_ARGS ?=
 bench: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt 'eventsourcing[postgres]'
 	$(BIN)/python bench/backbone.py $(BENCH_ARGS)
 	$(BIN)/python bench/registry_import.py $(BENCH_IMPORT_ARGS)
 	$(BIN)/python bench/flows.py $(BENCH_FLOWS_ARGS)
