@@ -58,6 +58,8 @@ def json_formatter(service: str) -> logging.Formatter:
 
 def configure_logging(service: str, level: str = "INFO", stream: Any = None) -> None:
     """Send every log record (ours, uvicorn's, aiokafka's) through one JSON formatter."""
+    # A handler that cannot write (a closed stream) would otherwise print the raw record, NIKs unmasked.
+    logging.raiseExceptions = False
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(json_formatter(service))
     root = logging.getLogger()
