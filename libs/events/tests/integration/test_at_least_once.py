@@ -4,7 +4,6 @@ undecodable and unknown events go to the dead-letter topic and the partition mov
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from datetime import UTC, datetime
 
@@ -14,6 +13,7 @@ from siks_events.envelope import Envelope
 from siks_events.relay import OutboxRelay
 from siks_events.uow import UnitOfWork
 
+from .consumer_support import background, wait_until
 from .relay_support import TOPIC, write_concurrently
 
 
@@ -27,25 +27,6 @@ def effect_handler():
             await uow.commit()
 
     return handle
-
-
-async def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.2)
-
-
-@contextlib.asynccontextmanager
-async def background(*coroutine_factories):
-    tasks = [asyncio.create_task(f()) for f in coroutine_factories]
-    try:
-        yield tasks
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_relay_and_broker_restarts_lose_nothing_and_effects_apply_exactly_once(store_pool, own_broker, topic_prefix):
