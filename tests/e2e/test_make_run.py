@@ -15,7 +15,7 @@ import pytest
 from siks_events.settings import DEFAULT_PORTS
 
 REPO = Path(__file__).resolve().parents[2]
-OFFSET = 1000  # clear of a developer's own `make run` on the default ports
+OFFSET = 6000  # clear of a developer's `make run`; every port it shifts stays outside the ephemeral range (32768-60999)
 
 
 def _listening(port: int) -> bool:

@@ -19,7 +19,7 @@ from siks_events.auth import LocalIssuer, Role
 from siks_events.settings import DEFAULT_PORTS
 from siks_events.stack import Child
 
-OFFSET = 1300  # clear of a developer's `make run` and of test_make_run's offset
+OFFSET = 6100  # clear of a developer's `make run` and test_make_run; ports outside the ephemeral range
 
 
 def eventually(check: Callable[[], object], timeout: float, what: str) -> object:

@@ -35,7 +35,7 @@ from .fault_support import (
     siks_run,
 )
 
-OFFSET = 2100
+OFFSET = 6200
 REPORTS = scaled(400)
 SENDING_SECONDS = 12  # long enough for both kills to land while reports flow
 

@@ -33,7 +33,7 @@ from .fault_support import (
     siks_run,
 )
 
-OFFSET = 2130
+OFFSET = 6230
 REPORTS = scaled(240)
 DELAY = 0.2
 """Seconds added to every chunk each way while the link is slow."""

@@ -32,7 +32,7 @@ from .fault_support import (
     siks_run,
 )
 
-OFFSET = 2140
+OFFSET = 6240
 VALID = scaled(120)
 EACH_KIND = scaled(15)
 INBOUND_CONSUMER = "integration.dukcapil-inbound"

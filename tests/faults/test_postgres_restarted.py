@@ -28,7 +28,7 @@ from .fault_support import (
     siks_run,
 )
 
-OFFSET = 2120
+OFFSET = 6220
 REPORTS = scaled(200)
 SENDING_SECONDS = 12
 

@@ -24,7 +24,7 @@ from .fault_support import (
     siks_run,
 )
 
-OFFSET = 2110
+OFFSET = 6210
 REPORTS = scaled(200)
 
 

@@ -60,6 +60,9 @@ _UNAVAILABLE = (
     asyncpg.exceptions.AdminShutdownError,  # pg_terminate_backend, a fast shutdown
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,  # max_connections reached
+    # A pooled connection whose server went away mid-operation is left in a state asyncpg refuses to
+    # use again ("cannot switch to state ...; another operation is in progress").
+    asyncpg.exceptions.InternalClientError,
 )
 
 MAYBE_UNAVAILABLE = (*_UNAVAILABLE, asyncpg.InterfaceError, OSError)

@@ -8,6 +8,7 @@ write come after.
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -138,7 +139,8 @@ class PostgresUnitOfWork(UnitOfWork):
                 await self._transaction.start()
             except BaseException:
                 # __aexit__ does not run when __aenter__ fails (a cancellation, say): give the connection back
-                await self.pool.release(self.connection)
+                with contextlib.suppress(Exception):  # a broken one is terminated by the pool all the same
+                    await self.pool.release(self.connection)
                 raise
         self.events = PostgresEventStore(self.connection)
 

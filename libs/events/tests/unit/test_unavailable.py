@@ -31,6 +31,8 @@ FAILURES = {
     "cannot-connect-now": asyncpg.CannotConnectNowError("the database system is starting up"),
     "admin-shutdown": asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"),
     "too-many-connections": asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
+    "broken-connection": asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 15; another operation (2) is in progress"),
     "connection-closed": asyncpg.InterfaceError("connection is closed"),
 }
 

@@ -16,6 +16,7 @@ DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    asyncpg.exceptions.InternalClientError,  # a pooled connection left broken by a server that went away
 )
 
 # Another writer got there first or the database chose us as a deadlock victim: try again.
