@@ -578,7 +578,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--drain-timeout", type=float, default=120,
                         help="give up waiting for deactivations after this long without progress")
-    parser.add_argument("--port-offset", type=int, default=6400, help="first SIKS_PORT_OFFSET to try (keep PostgreSQL, 55432 + offset, above the ephemeral range)")
+    parser.add_argument("--port-offset", type=int, default=6400,
+                        help="first SIKS_PORT_OFFSET to try (PostgreSQL, 55432 + it, above the ephemeral range)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SIKS_HOME (logs, data)")
     return parser.parse_args(argv)
 
