@@ -239,3 +239,40 @@ class HouseholdMoved(_HouseholdEvent):
     to_region: RegionCode
     moved_on: date
     move_id: str | None = None
+
+
+@register
+class HouseholdGraduated(_HouseholdEvent):
+    """The household left DTKS because it is no longer poor (graduasi); its memberships ended with it."""
+
+    type: ClassVar[str] = "siks.registry.household-graduated.v1"
+
+    reason: str
+    proposal_id: str | None = None
+
+
+class _ProposalAnswer(Event):
+    topic: ClassVar[str] = TOPIC
+    subject_field: ClassVar[str | None] = "proposal_id"
+
+    proposal_id: str
+
+
+@register
+class ProposalApplied(_ProposalAnswer):
+    """The registry ran an approved proposal's change through its own rules."""
+
+    type: ClassVar[str] = "siks.registry.proposal-applied.v1"
+
+    household_id: str
+
+
+@register
+class ProposalRefused(_ProposalAnswer):
+    """The registry's rules refused an approved proposal's change (a normal outcome, not a dead letter)."""
+
+    type: ClassVar[str] = "siks.registry.proposal-refused.v1"
+
+    reason_code: str
+    reason: str
+    household_id: str | None = None
