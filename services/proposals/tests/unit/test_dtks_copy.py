@@ -1,0 +1,64 @@
+"""The copy of DTKS folded from the registry's events: members, memberships, moves, order."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from siks_events.catalog.registry import (
+    HouseholdGraduated,
+    HouseholdMoved,
+    HouseholdRegistered,
+    MemberDeceased,
+    Program,
+    ProgramEnded,
+    ProgramEnrolled,
+)
+from siks_proposals.domain.dtks import folded
+
+from ..builders import ANI, BUDI, HOUSEHOLD, KK, OTHER_VILLAGE, SITI, VILLAGE
+
+REGISTERED = HouseholdRegistered(household_id=HOUSEHOLD, kk_number=KK, region_code=VILLAGE, address="Jl. 1",
+                                 members=(BUDI, SITI, ANI))
+
+
+def _fold(*events):
+    household = None
+    for version, event in enumerate(events, start=1):
+        household = folded(household, event, version) or household
+    return household
+
+
+def test_a_registered_household_is_copied_with_its_members_active():
+    household = _fold(REGISTERED)
+    assert [(m.nik, m.active) for m in household.members] == [(BUDI.nik, True), (SITI.nik, True), (ANI.nik, True)]
+    assert (household.region_code, household.kk_number, household.version) == (VILLAGE, KK, 1)
+
+
+def test_a_deceased_member_is_inactive_and_holds_no_memberships():
+    household = _fold(REGISTERED,
+                      ProgramEnrolled(household_id=HOUSEHOLD, nik=SITI.nik, program=Program.PKH, start_date=date(2025, 1, 1)),
+                      ProgramEnrolled(household_id=HOUSEHOLD, nik=ANI.nik, program=Program.PIP, start_date=date(2025, 1, 1)),
+                      ProgramEnded(household_id=HOUSEHOLD, nik=ANI.nik, program=Program.PIP, end_date=date(2025, 6, 1),
+                                   reason="school finished"),
+                      MemberDeceased(household_id=HOUSEHOLD, nik=SITI.nik, died_on=date(2026, 10, 2)))
+    assert [(m.active, m.programs) for m in household.active_members()] == [(True, frozenset()), (True, frozenset())]
+    assert household.member(SITI.nik).active is False
+
+
+def test_a_moved_household_is_found_in_its_new_village_and_a_graduated_one_is_no_longer_active():
+    moved = _fold(REGISTERED, HouseholdMoved(household_id=HOUSEHOLD, from_region=VILLAGE, to_region=OTHER_VILLAGE,
+                                             moved_on=date(2026, 9, 1)))
+    assert moved.region_code == OTHER_VILLAGE
+    graduated = _fold(REGISTERED, HouseholdGraduated(household_id=HOUSEHOLD, graduated_on=date(2026, 12, 1),
+                                                        reason="no longer poor"))
+    assert not graduated.active and graduated.active_members() == []
+
+
+def test_an_old_or_repeated_event_changes_nothing():
+    household = _fold(REGISTERED, MemberDeceased(household_id=HOUSEHOLD, nik=SITI.nik, died_on=date(2026, 10, 2)))
+    assert folded(household, REGISTERED, 1) is None
+    assert folded(household, REGISTERED, 2) is None
+
+
+def test_news_of_a_household_the_copy_never_saw_registered_is_ignored():
+    assert folded(None, MemberDeceased(household_id="hh-unknown", nik=SITI.nik, died_on=date(2026, 10, 2)), 5) is None
