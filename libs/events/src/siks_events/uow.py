@@ -71,6 +71,10 @@ class UnitOfWork(abc.ABC):
         """Track a new aggregate so its events are appended on commit."""
         self._seen[aggregate.id] = aggregate
 
+    def discard(self) -> None:
+        """Forget every aggregate loaded or added so far: their undecided events will not be appended."""
+        self._seen = {}
+
     def after_events(self, write: AfterEvents) -> None:
         """Run `write` in this transaction once the events are appended (once, however often it is given)."""
         if write not in self._after_events:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from siks_events.catalog.registry import (
+    HouseholdGraduated,
     HouseholdMoved,
     HouseholdRegistered,
     MemberAdded,
@@ -118,6 +119,16 @@ async def test_a_household_move_moves_its_active_members_not_those_who_moved_out
     await deliver(pool, OLD[:1], "hh-old")  # replayed registration does not move it back
     budi, ani = await current(pool, BUDI.nik), await current(pool, ANI.nik)
     assert budi.region_code == THIRD_VILLAGE and ani.region_code == NEW_VILLAGE
+
+
+async def test_a_graduated_household_leaves_its_active_members_graduated_and_a_replay_does_not_revive_them(pool):
+    await deliver(pool, OLD, "hh-old")
+    graduated = HouseholdGraduated(household_id="hh-old", graduated_on=date(2026, 9, 1), reason="no longer poor")
+    await deliver(pool, [(graduated, 3, 150)], "hh-old")
+    await deliver(pool, OLD[:1], "hh-old")
+    budi, ani = await current(pool, BUDI.nik), await current(pool, ANI.nik)
+    assert (budi.status, budi.status_since) == (MembershipStatus.GRADUATED, date(2026, 9, 1))
+    assert ani.status == MembershipStatus.MOVED_OUT  # had left before the household graduated
 
 
 async def test_people_under_a_kk_are_those_whose_current_household_has_it(pool):

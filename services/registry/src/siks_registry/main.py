@@ -25,6 +25,12 @@ definition = ServiceDefinition(
             handler=consumers.apply_civil_registry_event,
             unit_of_work=PostgresRegistryUnitOfWork,
         ),
+        ConsumerDefinition(
+            name="approved-proposals",
+            topics=["siks.proposals.events"],
+            handler=consumers.apply_proposal_event,
+            unit_of_work=PostgresRegistryUnitOfWork,
+        ),
     ],
 )
 

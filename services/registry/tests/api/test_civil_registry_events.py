@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, date, datetime
+from datetime import date
 
-from aiokafka import AIOKafkaProducer
 from siks_events.catalog.integration import DeathReported, DomicileMoved
-from siks_events.envelope import Envelope
 
 from ..builders import ANI, BUDI, KK, OTHER_VILLAGE, SITI, VILLAGE, household
+from .messages import eventually, publish
 
 DIED_ON = date(2026, 10, 2)
-
-
-async def publish(client, event, event_id: str) -> None:
-    settings = client.app.state.settings
-    envelope = Envelope(id=event_id, source="/dukcapil/jawa-timur", type=event.type, subject=event.subject(),
-                        time=datetime.now(UTC), data=event.model_dump(mode="json"), key=event.subject())
-    key, value, headers = envelope.to_kafka()
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await producer.start()
-    try:
-        await producer.send_and_wait(settings.topic_prefix + event.topic, value, key=key, headers=headers)
-    finally:
-        await producer.stop()
-
-
-async def eventually(probe, until=bool, timeout: float = 30.0):
-    """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        seen = await probe()
-        if until(seen):
-            return seen
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {timeout} s; last seen: {seen!r}")
-        await asyncio.sleep(0.2)
 
 
 async def stream_length(client, household_id: str) -> int:

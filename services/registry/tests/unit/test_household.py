@@ -14,7 +14,7 @@ from siks_events.catalog.registry import (
     ProgramEnded,
     Relationship,
 )
-from siks_registry.domain.errors import DuplicateMember, HeadRequired, MemberNotActive
+from siks_registry.domain.errors import DuplicateMember, HeadRequired, HouseholdClosed, MemberNotActive
 from siks_registry.domain.household import Household, Status
 
 from ..builders import ANI, BUDI, SITI, VILLAGE
@@ -114,3 +114,23 @@ def test_replaying_the_events_gives_the_same_state():
     replayed = Household.rehydrate("h-1", made.collect_events())
     assert replayed.members == made.members
     assert (replayed.head_nik, replayed.needs_new_head, replayed.version) == (BUDI_NIK, True, 4)
+
+
+def test_graduation_ends_open_memberships_and_closes_the_household():
+    household = registered((SITI_NIK, Program.PKH, date(2025, 1, 1)))
+    household.graduate("no longer poor", date(2026, 11, 1), proposal_id="p-1")
+    ended, graduated = household.collect_events()
+    assert isinstance(ended, ProgramEnded) and (ended.nik, ended.reason) == (SITI_NIK, "graduated")
+    assert graduated.type == "siks.registry.household-graduated.v1" and graduated.proposal_id == "p-1"
+    assert household.active_members() == []
+    assert {m.status for m in household.members.values()} == {Status.GRADUATED}
+
+
+def test_a_graduated_household_takes_no_new_member_and_a_second_graduation_records_nothing():
+    household = registered()
+    household.graduate("no longer poor", date(2026, 11, 1))
+    household.collect_events()
+    with pytest.raises(HouseholdClosed):
+        household.add_member(PEOPLE[2].model_copy(update={"nik": "3571012109120009"}))
+    household.graduate("again", date(2026, 11, 2))
+    assert household.pending_events == []

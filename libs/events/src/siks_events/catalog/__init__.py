@@ -81,6 +81,6 @@ def decode(type_: str, data: Any) -> Event:
 
 from siks_events.catalog import dukcapil as dukcapil  # noqa: E402
 from siks_events.catalog import integration as integration  # noqa: E402  (registers its types)
-from siks_events.catalog import registry as registry  # noqa: E402
 from siks_events.catalog import proposals as proposals  # noqa: E402
+from siks_events.catalog import registry as registry  # noqa: E402
 from siks_events.catalog import verification as verification  # noqa: E402

@@ -247,6 +247,7 @@ class HouseholdGraduated(_HouseholdEvent):
 
     type: ClassVar[str] = "siks.registry.household-graduated.v1"
 
+    graduated_on: date
     reason: str
     proposal_id: str | None = None
 

@@ -18,6 +18,7 @@ class MembershipStatus(StrEnum):
     ACTIVE = "active"
     MOVED_OUT = "moved_out"  # left this household for another village (about the membership)
     REMOVED = "removed"  # left this household for another reason (about the membership)
+    GRADUATED = "graduated"  # the whole household left DTKS, no longer poor (about the membership)
     DECEASED = "deceased"  # died (about the person, whichever household reported it)
 
 

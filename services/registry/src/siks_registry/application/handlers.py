@@ -1,9 +1,15 @@
 """Command and event handlers: load, decide, commit. Operators' commands, approved proposals and
-Dukcapil's reports all change households through these."""
+Dukcapil's reports all change households through these.
+
+Each command has a decision (`add_member`) that runs inside an open unit of work, and a handler
+(`handle_add_member`) that runs it in a unit of work of its own; an approved proposal runs several
+decisions in one unit of work, so it obeys exactly the rules of the API."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from siks_events.catalog.integration import DeathReported, DomicileMoved
 from siks_events.identity import kk_problems, nik_problems, village_problems
@@ -63,56 +69,49 @@ def new_household(cmd: commands.RegisterHousehold, household_id: str) -> Househo
     return household
 
 
-async def handle_register_household(cmd: commands.RegisterHousehold, uow: RegistryUnitOfWork) -> str:
-    """Register a household with its members (and their programmes); returns its id."""
+async def register_household(cmd: commands.RegisterHousehold, uow: RegistryUnitOfWork) -> str:
+    """Decide, inside an open unit of work, to register a household; returns its id."""
     check_identity(cmd)
     ensure_in_scope(uow.cause, cmd.region_code)
     household_id = cmd.household_id or str(uuid.uuid4())
-    async with uow:
-        for index, person in enumerate(cmd.members):
-            await ensure_not_active_elsewhere(uow, person.nik, household_id, f"members/{index}/nik")
-        uow.add(new_household(cmd, household_id))
-        await uow.commit()
+    for index, person in enumerate(cmd.members):
+        await ensure_not_active_elsewhere(uow, person.nik, household_id, f"members/{index}/nik")
+    uow.add(new_household(cmd, household_id))
     return household_id
 
 
-async def handle_add_member(cmd: commands.AddMember, uow: RegistryUnitOfWork) -> None:
+async def add_member(cmd: commands.AddMember, uow: RegistryUnitOfWork) -> None:
     check_person(cmd.person)
-    async with uow:
-        household = await _household_in_scope(uow, cmd.household_id)
-        await ensure_not_active_elsewhere(uow, cmd.person.nik, household.id, "person/nik")
-        household.add_member(cmd.person)
-        await uow.commit()
+    household = await _household_in_scope(uow, cmd.household_id)
+    await ensure_not_active_elsewhere(uow, cmd.person.nik, household.id, "person/nik")
+    household.add_member(cmd.person)
 
 
-async def handle_update_member(cmd: commands.UpdateMember, uow: RegistryUnitOfWork) -> None:
+async def update_member(cmd: commands.UpdateMember, uow: RegistryUnitOfWork) -> None:
     check_person(cmd.person)
-    async with uow:
-        household = await _household_in_scope(uow, cmd.household_id)
-        household.update_member(cmd.person)
-        await uow.commit()
+    household = await _household_in_scope(uow, cmd.household_id)
+    household.update_member(cmd.person)
 
 
-async def handle_remove_member(cmd: commands.RemoveMember, uow: RegistryUnitOfWork) -> None:
-    async with uow:
-        household = await _household_in_scope(uow, cmd.household_id)
-        household.remove_member(cmd.nik, cmd.reason)
-        await uow.commit()
+async def remove_member(cmd: commands.RemoveMember, uow: RegistryUnitOfWork) -> None:
+    household = await _household_in_scope(uow, cmd.household_id)
+    household.remove_member(cmd.nik, cmd.reason)
 
 
-async def handle_change_head(cmd: commands.ChangeHead, uow: RegistryUnitOfWork) -> None:
-    async with uow:
-        household = await _household_in_scope(uow, cmd.household_id)
-        household.change_head(cmd.nik)
-        await uow.commit()
+async def change_head(cmd: commands.ChangeHead, uow: RegistryUnitOfWork) -> None:
+    household = await _household_in_scope(uow, cmd.household_id)
+    household.change_head(cmd.nik)
 
 
-async def handle_update_socio_economic_data(cmd: commands.UpdateSocioEconomicData, uow: RegistryUnitOfWork) -> None:
-    async with uow:
-        household = await _household_in_scope(uow, cmd.household_id)
-        household.update_socio_economic_data(housing=cmd.housing, assets=cmd.assets, location=cmd.location,
-                                             welfare_decile=cmd.welfare_decile)
-        await uow.commit()
+async def update_socio_economic_data(cmd: commands.UpdateSocioEconomicData, uow: RegistryUnitOfWork) -> None:
+    household = await _household_in_scope(uow, cmd.household_id)
+    household.update_socio_economic_data(housing=cmd.housing, assets=cmd.assets, location=cmd.location,
+                                         welfare_decile=cmd.welfare_decile)
+
+
+async def graduate_household(cmd: commands.GraduateHousehold, uow: RegistryUnitOfWork) -> None:
+    household = await _household_in_scope(uow, cmd.household_id)
+    household.graduate(cmd.reason, cmd.graduated_on, cmd.proposal_id)
 
 
 async def _household_of_active(uow: RegistryUnitOfWork, nik: str) -> Household:
@@ -122,19 +121,59 @@ async def _household_of_active(uow: RegistryUnitOfWork, nik: str) -> Household:
     return await _household_in_scope(uow, household_id)
 
 
-async def handle_enrol_in_program(cmd: commands.EnrolInProgram, uow: RegistryUnitOfWork) -> None:
-    """Enrol an active person; an approved proposal arrives here too."""
+async def enrol_in_program(cmd: commands.EnrolInProgram, uow: RegistryUnitOfWork) -> None:
+    household = await _household_of_active(uow, cmd.nik)
+    household.enrol(cmd.nik, cmd.program, cmd.start_date)
+
+
+async def end_program(cmd: commands.EndProgram, uow: RegistryUnitOfWork) -> None:
+    household = await _household_of_active(uow, cmd.nik)
+    household.end_program(cmd.nik, cmd.program, cmd.end_date, cmd.reason)
+
+
+Decision = Callable[[Any, RegistryUnitOfWork], Awaitable[Any]]
+
+
+async def run(decision: Decision, cmd: Any, uow: RegistryUnitOfWork) -> Any:
+    """One command in a unit of work of its own: decide, then commit; the decision's result."""
     async with uow:
-        household = await _household_of_active(uow, cmd.nik)
-        household.enrol(cmd.nik, cmd.program, cmd.start_date)
+        result = await decision(cmd, uow)
         await uow.commit()
+    return result
+
+
+async def handle_register_household(cmd: commands.RegisterHousehold, uow: RegistryUnitOfWork) -> str:
+    """Register a household with its members (and their programmes); returns its id."""
+    return await run(register_household, cmd, uow)
+
+
+async def handle_add_member(cmd: commands.AddMember, uow: RegistryUnitOfWork) -> None:
+    await run(add_member, cmd, uow)
+
+
+async def handle_update_member(cmd: commands.UpdateMember, uow: RegistryUnitOfWork) -> None:
+    await run(update_member, cmd, uow)
+
+
+async def handle_remove_member(cmd: commands.RemoveMember, uow: RegistryUnitOfWork) -> None:
+    await run(remove_member, cmd, uow)
+
+
+async def handle_change_head(cmd: commands.ChangeHead, uow: RegistryUnitOfWork) -> None:
+    await run(change_head, cmd, uow)
+
+
+async def handle_update_socio_economic_data(cmd: commands.UpdateSocioEconomicData, uow: RegistryUnitOfWork) -> None:
+    await run(update_socio_economic_data, cmd, uow)
+
+
+async def handle_enrol_in_program(cmd: commands.EnrolInProgram, uow: RegistryUnitOfWork) -> None:
+    """Enrol an active person; an approved proposal decides through `enrol_in_program` too."""
+    await run(enrol_in_program, cmd, uow)
 
 
 async def handle_end_program(cmd: commands.EndProgram, uow: RegistryUnitOfWork) -> None:
-    async with uow:
-        household = await _household_of_active(uow, cmd.nik)
-        household.end_program(cmd.nik, cmd.program, cmd.end_date, cmd.reason)
-        await uow.commit()
+    await run(end_program, cmd, uow)
 
 
 async def handle_death_reported(event: DeathReported, uow: RegistryUnitOfWork) -> None:

@@ -68,3 +68,13 @@ class EndProgram:
     program: Program
     end_date: date
     reason: str
+
+
+@dataclass(frozen=True)
+class GraduateHousehold:
+    """Take a household out of DTKS because it is no longer poor (graduasi)."""
+
+    household_id: str
+    reason: str
+    graduated_on: date
+    proposal_id: str | None = None

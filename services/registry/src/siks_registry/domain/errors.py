@@ -90,3 +90,16 @@ class OutsideRegion(Forbidden):
 
     code = "outside-region"
     field = "region_code"
+
+
+class HouseholdClosed(RuleViolated):
+    """The household has left DTKS (graduated); it takes no further changes."""
+
+    code = "household-closed"
+    field = "household_id"
+
+
+class NotAProposalEvent(RuleViolated):
+    """An event of another service's catalogue arrived on the proposals topic; it is dead-lettered."""
+
+    code = "unexpected-event-type"

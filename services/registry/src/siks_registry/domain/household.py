@@ -13,6 +13,7 @@ from enum import StrEnum
 from siks_events.catalog.registry import (
     Assets,
     HeadChanged,
+    HouseholdGraduated,
     HouseholdMoved,
     HouseholdRegistered,
     Housing,
@@ -35,6 +36,7 @@ from siks_registry.domain.errors import (
     AlreadyEnrolled,
     DuplicateMember,
     HeadRequired,
+    HouseholdClosed,
     MemberNotActive,
     MemberNotFound,
     NotEnrolled,
@@ -45,6 +47,7 @@ class Status(StrEnum):
     ACTIVE = "active"
     DECEASED = "deceased"
     MOVED_OUT = "moved_out"
+    GRADUATED = "graduated"  # left DTKS with the whole household (graduasi)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Household(Aggregate):
         self.members: dict[str, Member] = {}
         self.head_nik: str | None = None
         self.needs_new_head = False
+        self.graduated_on: date | None = None
 
     # --- decisions -----------------------------------------------------------------
 
@@ -141,6 +145,7 @@ class Household(Aggregate):
         return household
 
     def add_member(self, person: Person) -> None:
+        self._ensure_open()
         if person.nik in self.members and self.members[person.nik].active:
             raise DuplicateMember(f"NIK {person.nik} is already a member of this household", field="nik")
         if person.relationship is Relationship.HEAD and self.head_nik and self.members[self.head_nik].active:
@@ -168,6 +173,7 @@ class Household(Aggregate):
     def update_socio_economic_data(
         self, *, housing: Housing, assets: Assets, location: Location | None, welfare_decile: int | None
     ) -> None:
+        self._ensure_open()
         if (housing, assets, location, welfare_decile) == (self.housing, self.assets, self.location, self.welfare_decile):
             return
         self._record(SocioEconomicDataUpdated(household_id=self.id, housing=housing, assets=assets,
@@ -184,6 +190,18 @@ class Household(Aggregate):
         if not member.open_membership(program):
             raise NotEnrolled(f"this member has no open {program.value} membership", field="program")
         self._record(ProgramEnded(household_id=self.id, nik=nik, program=program, end_date=end_date, reason=reason))
+
+    def graduate(self, reason: str, graduated_on: date, proposal_id: str | None = None) -> None:
+        """The household leaves DTKS (no longer poor): open memberships end that day; a repeat changes nothing."""
+        if self.graduated_on is not None:
+            return
+        for member in self.active_members():
+            for membership in member.memberships:
+                if membership.active:
+                    self._record(ProgramEnded(household_id=self.id, nik=member.nik, program=membership.program,
+                                              end_date=max(graduated_on, membership.start_date), reason="graduated"))
+        self._record(HouseholdGraduated(household_id=self.id, graduated_on=graduated_on, reason=reason,
+                                        proposal_id=proposal_id))
 
     def record_death(self, nik: str, died_on: date, report_id: str | None = None) -> None:
         """The member is deceased from `died_on`; every open membership ends that day. Repeats change nothing."""
@@ -210,6 +228,10 @@ class Household(Aggregate):
             return
         self._record(HouseholdMoved(household_id=self.id, from_region=self.region_code, to_region=to_region,
                                     moved_on=moved_on, move_id=move_id))
+
+    def _ensure_open(self) -> None:
+        if self.graduated_on is not None:
+            raise HouseholdClosed(f"household {self.id} left DTKS on {self.graduated_on} (graduated)")
 
     # --- queries -------------------------------------------------------------------
 
@@ -265,6 +287,10 @@ class Household(Aggregate):
                 self._lose_head(nik)
             case HouseholdMoved(to_region=to_region):
                 self.region_code = to_region
+            case HouseholdGraduated(graduated_on=graduated_on):
+                self.graduated_on = graduated_on
+                for member in self.active_members():
+                    self.members[member.nik] = replace(member, status=Status.GRADUATED, status_since=graduated_on)
 
     def _lose_head(self, nik: str) -> None:
         if nik == self.head_nik:

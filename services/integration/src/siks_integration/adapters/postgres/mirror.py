@@ -13,6 +13,7 @@ from datetime import datetime
 
 import asyncpg
 from siks_events.catalog.registry import (
+    HouseholdGraduated,
     HouseholdMoved,
     HouseholdRegistered,
     MemberAdded,
@@ -99,6 +100,11 @@ async def apply(connection: asyncpg.Connection, event: Event, envelope: Envelope
             await connection.execute(
                 "UPDATE dtks_households SET region_code = $2, stream_version = $3"
                 " WHERE household_id = $1 AND stream_version < $3", event.household_id, to_region, version)
+        case HouseholdGraduated(graduated_on=graduated_on):
+            await connection.execute(
+                "UPDATE dtks_memberships SET status = $2, since = $3, status_since = $4, stream_version = $5"
+                " WHERE household_id = $1 AND status = 'active' AND stream_version < $5",
+                event.household_id, MembershipStatus.GRADUATED.value, at, graduated_on, version)
 
 
 def _membership(row: asyncpg.Record) -> Membership:

@@ -96,6 +96,7 @@ class HouseholdPublic(BaseModel):
     welfare_decile: int | None
     head_nik: str | None
     needs_new_head: bool
+    graduated_on: date | None = Field(None, description="the day the household left DTKS (graduasi), if it has")
     version: int
     members: list[MemberPublic]
 
@@ -107,7 +108,8 @@ class HouseholdPublic(BaseModel):
                    region_name=region_name(household.region_code), address=household.address,
                    location=household.location, housing=household.housing, assets=household.assets,
                    welfare_decile=household.welfare_decile, head_nik=household.head_nik,
-                   needs_new_head=household.needs_new_head, version=household.version,
+                   needs_new_head=household.needs_new_head, graduated_on=household.graduated_on,
+                   version=household.version,
                    members=[MemberPublic.of(m) for m in household.members.values()])
 
 
@@ -136,7 +138,7 @@ class PersonPublic(BaseModel):
     sex: str
     birth_date: date
     relationship: str
-    status: str = Field(description="active, deceased or moved_out")
+    status: str = Field(description="active, deceased, moved_out or graduated")
     status_since: date | None
     household_id: str
     region_code: str

@@ -18,11 +18,15 @@ from siks_events import catalog
 
 from siks_registry.adapters.postgres.projection import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, household_row, person_rows
 from siks_registry.domain.household import Household
+from siks_registry.domain.proposal_answer import ANSWER_PREFIX
 
 Progress = Callable[[int, int], None]
 """Called after each committed chunk with (households replayed so far, households in the store)."""
 
-_NEXT_STREAMS = "SELECT DISTINCT stream_id FROM events WHERE stream_id > $1 ORDER BY stream_id LIMIT $2"
+# Household streams only: the registry's answers to proposals are streams of their own.
+_HOUSEHOLD_STREAM = f"stream_id NOT LIKE '{ANSWER_PREFIX}%'"
+_NEXT_STREAMS = (f"SELECT DISTINCT stream_id FROM events WHERE stream_id > $1 AND {_HOUSEHOLD_STREAM}"
+                 " ORDER BY stream_id LIMIT $2")
 
 _EVENTS_OF = "SELECT stream_id, type, data FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version"
 
@@ -74,7 +78,7 @@ async def rebuild(pool: asyncpg.Pool, progress: Progress | None = None, *, chunk
     """Replay every household stream into the read models, `chunk` streams per transaction, then drop orphans."""
     report = RebuildReport()
     async with pool.acquire() as connection:
-        total = await connection.fetchval("SELECT count(DISTINCT stream_id) FROM events")
+        total = await connection.fetchval(f"SELECT count(DISTINCT stream_id) FROM events WHERE {_HOUSEHOLD_STREAM}")
         last = ""
         while streams := [r["stream_id"] for r in await connection.fetch(_NEXT_STREAMS, last, chunk)]:
             written = await _replay_chunk(connection, streams)

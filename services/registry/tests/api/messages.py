@@ -1,0 +1,38 @@
+"""Talking to the registry as other systems do: events on its inbound topics, and waiting for effects."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+from siks_events.envelope import Envelope
+
+
+async def publish(client, event, event_id: str, source: str = "/dukcapil/jawa-timur", stream_id: str | None = None,
+                  **extensions) -> None:
+    """Publish one event to the topic of its type, as another system would (a binary-mode CloudEvent keyed by
+    `stream_id`, the event's subject by default)."""
+    settings = client.app.state.settings
+    key = stream_id or event.subject()
+    envelope = Envelope(id=event_id, source=source, type=event.type, subject=event.subject() or key,
+                        time=datetime.now(UTC), data=event.model_dump(mode="json"), key=key, extensions=extensions)
+    key, value, headers = envelope.to_kafka()
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(settings.topic_prefix + event.topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def eventually(probe, until=bool, timeout: float = 30.0):
+    """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        seen = await probe()
+        if until(seen):
+            return seen
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {timeout} s; last seen: {seen!r}")
+        await asyncio.sleep(0.2)
