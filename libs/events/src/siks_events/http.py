@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from siks_events import database, telemetry
 from siks_events.auth import Actor, Unauthenticated
+from siks_events.blobs import BlobTooLarge, UnsupportedContentType
 from siks_events.model import Cause, Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolated
 from siks_events.uow import PoolExhausted
 
@@ -22,7 +23,7 @@ log = logging.getLogger("siks.http")
 
 PROBLEM_JSON = "application/problem+json"
 _STATUS = [(Unauthenticated, 401), (NotFound, 404), (Conflict, 409), (RuleViolated, 422), (Forbidden, 403),
-           (RateLimited, 429)]
+           (RateLimited, 429), (BlobTooLarge, 413), (UnsupportedContentType, 415)]
 
 
 def problem(

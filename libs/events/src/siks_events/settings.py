@@ -47,6 +47,21 @@ class Settings(BaseSettings):
     after its id was forgotten is applied again, so keep this above the broker's retention and above
     the age of anything a relay could republish after a broker loss."""
 
+    blob_dir: Path | None = None
+    """Folder of the file store (photos); default `$SIKS_HOME/blobs`, beside the embedded stack's other data."""
+    blob_s3_bucket: str | None = None
+    """An S3-compatible bucket for files instead of the folder (credentials from boto3's usual chain)."""
+    blob_s3_endpoint_url: str | None = None
+    """The object store's URL when it is not AWS (MinIO, Ceph RGW, ...)."""
+    blob_s3_region: str | None = None
+    blob_s3_prefix: str = ""
+    blob_max_bytes: int = Field(default=1_048_576, ge=1)
+    """Largest file accepted (413 above it); `max_body_bytes` caps every request body as well."""
+
+    @property
+    def blob_folder(self) -> Path:
+        return self.blob_dir or Path(os.environ.get("SIKS_HOME", ".siks")).resolve() / "blobs"
+
     @model_validator(mode="after")
     def _identity_is_configured(self) -> Settings:
         if not self.auth_public_key_file and not self.auth_jwks_url:

@@ -199,6 +199,7 @@ class Stack:
             # partners stand in on one machine: BPJS acknowledges at the integration service's simulator
             SIKS_SIMULATORS="1",
         )
+        env.setdefault("SIKS_BLOB_DIR", str(home() / "blobs"))  # photos of field visits, beside the other data
         env.setdefault("SIKS_BPJS_URL", f"http://127.0.0.1:{self.port('integration')}/v1/simulators/bpjs/notifications")
         for service in DEFAULT_PORTS:
             child = Child(service, lambda service=service: self._launch_service(service, env))

@@ -88,6 +88,10 @@ class PrelistEntryAdded(Event):
     kk_number: str | None = None
     address: str | None = None
     niks: tuple[Nik, ...] = ()
+    names: tuple[str, ...] = ()
+    """The names beside `niks`, as the proposal gave them (for checking against the ID card photo)."""
+    location: Location | None = None
+    """The household's last known position (from the proposal), for the distance check."""
 
 
 @register
