@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from siks_events.service import ServiceDefinition, serve
+from siks_events.catalog.proposals import TOPIC as PROPOSALS_TOPIC
+from siks_events.catalog.verification import TOPIC
+from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_verification
-
-TOPIC = "siks.verification.events"
+from siks_verification.adapters import consumers
+from siks_verification.adapters.api import photos, prelists, visits
+from siks_verification.adapters.postgres.uow import PostgresVerificationUnitOfWork
 
 definition = ServiceDefinition(
     name="verification",
@@ -16,6 +19,11 @@ definition = ServiceDefinition(
     description=siks_verification.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
+    routers=[prelists.router, photos.router, visits.router],
+    consumers=[
+        ConsumerDefinition(name="proposals", topics=[PROPOSALS_TOPIC], handler=consumers.apply_proposal_event,
+                           unit_of_work=PostgresVerificationUnitOfWork),
+    ],
 )
 
 
