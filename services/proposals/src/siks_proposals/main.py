@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from siks_events.service import ServiceDefinition, serve
+from siks_events.catalog import registry, verification
+from siks_events.catalog.proposals import TOPIC
+from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_proposals
-
-TOPIC = "siks.proposals.events"
+from siks_proposals.adapters import consumers
+from siks_proposals.adapters.api import periods, proposals
+from siks_proposals.adapters.postgres.uow import PostgresProposalsUnitOfWork
 
 definition = ServiceDefinition(
     name="proposals",
@@ -16,8 +19,14 @@ definition = ServiceDefinition(
     description=siks_proposals.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
+    routers=[proposals.router, periods.router],
+    consumers=[
+        ConsumerDefinition(name="verification", topics=[verification.TOPIC],
+                           handler=consumers.apply_verification_event, unit_of_work=PostgresProposalsUnitOfWork),
+        ConsumerDefinition(name="registry", topics=[registry.TOPIC], handler=consumers.apply_registry_event,
+                           unit_of_work=PostgresProposalsUnitOfWork),
+    ],
 )
-
 
 create_app, __getattr__ = serve(definition)
 """`create_app(settings)` builds the app; `uvicorn siks_proposals.main:app` builds it from the environment."""

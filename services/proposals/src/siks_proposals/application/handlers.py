@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 
 from siks_events.catalog.proposals import AddHousehold
 from siks_events.catalog.registry import HouseholdMoved, MemberDeceased, MemberMovedOut, ProposalApplied, ProposalRefused
@@ -13,15 +13,8 @@ from siks_proposals.application.uow import ProposalsUnitOfWork
 from siks_proposals.domain import commands
 from siks_proposals.domain.dtks import folded
 from siks_proposals.domain.errors import HouseholdNotInDtks, HouseholdOutsideVillage
-from siks_proposals.domain.period import next_period, period_of, regency_of
+from siks_proposals.domain.period import Period, next_period, period_of, regency_of
 from siks_proposals.domain.proposal import Proposal
-
-WIB = timezone(timedelta(hours=7), "WIB")
-
-
-def today_in_indonesia() -> date:
-    """The date in Western Indonesia (WIB): a month's period ends at midnight in Jakarta, not in UTC."""
-    return datetime.now(UTC).astimezone(WIB).date()
 
 
 async def _household_in_village(uow: ProposalsUnitOfWork, cmd: commands.DraftProposal) -> None:
@@ -97,11 +90,13 @@ async def handle_withdraw_proposal(cmd: commands.WithdrawProposal, uow: Proposal
     return proposal
 
 
-async def handle_close_period(cmd: commands.ClosePeriod, uow: ProposalsUnitOfWork) -> None:
+async def handle_close_period(cmd: commands.ClosePeriod, uow: ProposalsUnitOfWork) -> Period:
     """Close a regency's period: later submissions go to the next one."""
     async with uow:
-        (await uow.period(cmd.regency_code, cmd.period)).close(cmd.regency_code, cmd.period, cmd.today)
+        period = await uow.period(cmd.regency_code, cmd.period)
+        period.close(cmd.regency_code, cmd.period, cmd.today)
         await uow.commit()
+    return period
 
 
 async def handle_approve_period_batch(cmd: commands.ApprovePeriodBatch, uow: ProposalsUnitOfWork) -> list[str]:
