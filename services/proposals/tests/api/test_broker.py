@@ -1,14 +1,17 @@
-"""The registry's events reach the proposals service over the broker: a death cancels open proposals, once."""
+"""Events in and out over the broker: the submission is published as **proposed**; the registry's death
+and refusal reach the proposals service and close what they concern."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import date
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from siks_events.catalog.proposals import TOPIC, ProposalSubmitted
 from siks_events.catalog.registry import MemberDeceased, ProposalRefused
+from siks_events.envelope import Envelope
 
-from ..builders import ANI, HOUSEHOLD, SITI, add_household, enrol
+from ..builders import ANI, HOUSEHOLD, KK, SITI, VILLAGE, add_household, enrol
 from .registry_news import envelope
 from .test_periods import household_with_memberships, submitted
 from .test_proposals import OFFICE
@@ -69,3 +72,34 @@ async def test_the_registrys_refusal_closes_the_approved_proposal_with_its_reaso
 
     refused = await eventually(status, until=lambda p: p["status"] == "refused")
     assert refused["reason"] == "PKH membership of this member is already open"
+
+
+async def published(client, types: set[str], count: int, timeout: float = 30.0) -> list[Envelope]:
+    """The first `count` envelopes of these types on the service's own topic; fails if fewer arrive in time."""
+    settings = client.app.state.settings
+    consumer = AIOKafkaConsumer(settings.topic_prefix + TOPIC, bootstrap_servers=settings.kafka_bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    found: list[Envelope] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{len(found)} of {count} events of {types} published within {timeout} s")
+            batches = await consumer.getmany(timeout_ms=500)
+            for record in (r for records in batches.values() for r in records):
+                envelope = Envelope.from_kafka(record.key, record.value, record.headers)
+                if envelope.type in types:
+                    found.append(envelope)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_submission_is_published_as_proposed_with_what_the_visit_needs(proposals_service, token):
+    pid = await submitted(proposals_service, token, add_household())
+    [proposed] = await published(proposals_service, {ProposalSubmitted.type}, 1)
+    event = proposed.event()
+    assert (proposed.key, event.proposal_id, event.needs_visit, event.period) == (pid, pid, True, "2026-11")
+    assert (event.region_code, event.kk_number, len(event.niks)) == (VILLAGE, KK, 3)
+    assert proposed.extensions["actor"] == "op-bandar-lor"
