@@ -12,9 +12,7 @@ from siks_events.catalog.registry import MemberDeceased, ProposalRefused
 from siks_events.envelope import Envelope
 
 from ..builders import ANI, HOUSEHOLD, KK, SITI, VILLAGE, add_household, enrol
-from .registry_news import envelope
-from .test_periods import household_with_memberships, submitted
-from .test_proposals import OFFICE
+from .support import OFFICE, envelope, household_with_memberships, submitted
 
 
 async def publish(client, event, stream_id: str, version: int) -> None:

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from siks_events.catalog.verification import Findings
 
-from siks_events.catalog.registry import HouseholdRegistered, ProgramEnrolled
-from siks_events.catalog.verification import Findings, VisitAccepted
-from siks_proposals.adapters.consumers import apply_verification_event
-from siks_proposals.adapters.postgres.uow import PostgresProposalsUnitOfWork
-
-from ..builders import ANI, BUDI, HOUSEHOLD, KK, SITI, VILLAGE, add_household, enrol, remove_household
-from .registry_news import deliver, envelope
-from .test_proposals import OFFICE, drafted
+from ..builders import BUDI, SITI, VILLAGE, add_household, enrol, remove_household
+from .support import OFFICE, drafted, household_with_memberships, submitted, verified
 
 PERIOD = "/v1/periods/3571/2026-11"
-
-
-async def household_with_memberships(client) -> None:
-    await deliver(client, HouseholdRegistered(household_id=HOUSEHOLD, kk_number=KK, region_code=VILLAGE,
-                                              address="Jl. 1", members=(BUDI, SITI, ANI)), HOUSEHOLD, 1)
-    for version, (person, program) in enumerate([(SITI, "PKH"), (SITI, "PBI_JK"), (ANI, "PBI_JK")], start=2):
-        await deliver(client, ProgramEnrolled(household_id=HOUSEHOLD, nik=person.nik, program=program,
-                                              start_date=date(2025, 1, 1)), HOUSEHOLD, version)
-
-
-async def submitted(client, token, change) -> str:
-    pid = (await drafted(client, token, change))["proposal_id"]
-    response = await client.post(f"/v1/proposals/{pid}/submission", headers=token())
-    assert response.status_code == 200, response.text
-    return pid
-
-
-async def verified(client, pid: str, findings: Findings) -> None:
-    accepted = VisitAccepted(visit_id=f"visit-{pid}", entry_id=f"entry-{pid}", proposal_id=pid, region_code=VILLAGE,
-                             supervisor="sup-1", findings=findings)
-    wrapped = envelope(accepted, f"visit-{pid}", 2)
-    await apply_verification_event(accepted, wrapped, PostgresProposalsUnitOfWork(client.app.state.runtime.pool))
 
 
 async def test_after_the_office_closes_the_period_a_submission_goes_to_the_next_month(proposals_app, token):

@@ -2,29 +2,8 @@
 
 from __future__ import annotations
 
-from siks_events.catalog.registry import HouseholdRegistered
-
-from ..builders import ANI, BUDI, HOUSEHOLD, KK, OTHER_REGENCY_VILLAGE, SITI, VILLAGE, add_household, enrol
-from .registry_news import deliver
-
-OFFICE = {"role": "district_office", "region": "3571", "subject": "dinsos-kota-kediri"}
-
-
-def _json(change) -> dict:
-    return change.model_dump(mode="json")
-
-
-async def in_dtks(client) -> None:
-    registered = HouseholdRegistered(household_id=HOUSEHOLD, kk_number=KK, region_code=VILLAGE, address="Jl. 1",
-                                     members=(BUDI, SITI, ANI))
-    await deliver(client, registered, HOUSEHOLD, 1)
-
-
-async def drafted(client, token, change=None, region: str = VILLAGE) -> dict:
-    response = await client.post("/v1/proposals", json={"region_code": region, "change": _json(change or enrol())},
-                                 headers=token(region=region))
-    assert response.status_code == 201, response.text
-    return response.json()
+from ..builders import HOUSEHOLD, OTHER_REGENCY_VILLAGE, VILLAGE, add_household, enrol
+from .support import OFFICE, as_json, drafted, in_dtks
 
 
 async def test_an_enrolment_is_drafted_submitted_approved_and_its_timeline_names_every_actor(proposals_app, token):
@@ -65,7 +44,7 @@ async def test_a_wrong_role_gets_403_and_changes_nothing(proposals_app, token):
     pid = (await drafted(proposals_app, token))["proposal_id"]
     by_operator = await proposals_app.post(f"/v1/proposals/{pid}/approval", headers=token())
     assert (by_operator.status_code, by_operator.json()["type"].rsplit(":", 1)[-1]) == (403, "operation-not-allowed")
-    office_drafts = await proposals_app.post("/v1/proposals", json={"region_code": VILLAGE, "change": _json(enrol())},
+    office_drafts = await proposals_app.post("/v1/proposals", json={"region_code": VILLAGE, "change": as_json(enrol())},
                                              headers=token(**OFFICE))
     assert office_drafts.status_code == 403
     assert (await proposals_app.get(f"/v1/proposals/{pid}", headers=token())).json()["version"] == 1
@@ -91,7 +70,7 @@ async def test_a_proposal_in_another_region_and_one_that_does_not_exist_get_the_
 async def test_a_proposal_for_a_household_outside_the_village_is_refused_with_the_field(proposals_app, token):
     await in_dtks(proposals_app)
     other_village = "3571011002"
-    response = await proposals_app.post("/v1/proposals", json={"region_code": other_village, "change": _json(enrol())},
+    response = await proposals_app.post("/v1/proposals", json={"region_code": other_village, "change": as_json(enrol())},
                                         headers=token(region=other_village))
     assert response.status_code == 422
     assert response.json()["errors"] == [{"pointer": "#/change/household_id", "detail": response.json()["detail"]}]
@@ -104,11 +83,16 @@ async def test_a_returned_proposal_is_corrected_and_submitted_again(proposals_ap
     returned = await proposals_app.post(f"/v1/proposals/{pid}/return", json={"reason": "wrong programme"},
                                         headers=token(**OFFICE))
     assert (returned.json()["status"], returned.json()["reason"]) == ("returned", "wrong programme")
-    corrected = await proposals_app.put(f"/v1/proposals/{pid}/change", json={"change": _json(enrol(program="PBI_JK"))},
+    corrected = await proposals_app.put(f"/v1/proposals/{pid}/change", json={"change": as_json(enrol(program="PBI_JK"))},
                                         headers=token())
     assert corrected.json()["change"]["program"] == "PBI_JK"
     again = await proposals_app.post(f"/v1/proposals/{pid}/submission", headers=token())
     assert again.json()["status"] == "submitted"
+    timeline = (await proposals_app.get(f"/v1/proposals/{pid}/timeline", headers=token())).json()
+    assert [(e["type"].split(".")[2], e["role"], e["reason"]) for e in timeline[2:]] == [
+        ("proposal-returned", "district_office", "wrong programme"),
+        ("proposal-corrected", "village_operator", None),
+        ("proposal-submitted", "village_operator", None)]
 
 
 async def test_lists_and_counts_show_proposals_by_status_and_village(proposals_app, token):

@@ -36,7 +36,7 @@ class InMemoryProposalsUnitOfWork(InMemoryUnitOfWork, ProposalsUnitOfWork):
     def _proposals(self) -> list[Proposal]:
         streams: dict[str, list] = {}
         for recorded in self.events.events:
-            if recorded.topic == "siks.proposals.events" and not recorded.stream_id.startswith("period-"):
+            if recorded.type.startswith("siks.proposals.proposal-"):
                 streams.setdefault(recorded.stream_id, []).append(decode(recorded.type, recorded.data))
         return [Proposal.rehydrate(stream_id, events) for stream_id, events in streams.items()]
 

@@ -38,6 +38,8 @@ from siks_proposals.domain.errors import KindChanged, StepOutOfOrder
 from siks_proposals.domain.findings import merged
 from siks_proposals.domain.lifecycle import OPEN, Status, Step, next_status
 
+# The status each fact leaves behind, read straight from the fact rather than from the transition table:
+# a replay must reach the same state even after the rules about which steps are allowed have changed.
 _STATUS_AFTER: dict[type[Event], Status] = {
     ProposalDrafted: Status.DRAFT,
     ProposalSubmitted: Status.SUBMITTED,
