@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from siks_events.catalog.proposals import AddHousehold
+from siks_events.catalog.proposals import AddHousehold, Change
 from siks_events.catalog.registry import HouseholdMoved, MemberDeceased, MemberMovedOut, ProposalApplied, ProposalRefused
 from siks_events.catalog.verification import VisitAccepted, VisitAssigned
 from siks_events.model import Event
@@ -17,21 +17,22 @@ from siks_proposals.domain.period import Period, next_period, period_of, regency
 from siks_proposals.domain.proposal import Proposal
 
 
-async def _household_in_village(uow: ProposalsUnitOfWork, cmd: commands.DraftProposal) -> None:
-    if isinstance(cmd.change, AddHousehold):
+async def _ensure_household_in_village(uow: ProposalsUnitOfWork, region_code: str, change: Change) -> None:
+    """A change to an existing household names one in DTKS, in the proposal's village."""
+    if isinstance(change, AddHousehold):
         return
-    household = await uow.household(cmd.change.household_id)
+    household = await uow.household(change.household_id)
     if household is None or not household.active:
-        raise HouseholdNotInDtks(f"household {cmd.change.household_id} is not in DTKS")
-    if household.region_code != cmd.region_code:
+        raise HouseholdNotInDtks(f"household {change.household_id} is not in DTKS")
+    if household.region_code != region_code:
         raise HouseholdOutsideVillage(f"household {household.household_id} is in village {household.region_code}, "
-                                      f"not {cmd.region_code}")
+                                      f"not {region_code}")
 
 
 async def handle_draft_proposal(cmd: commands.DraftProposal, uow: ProposalsUnitOfWork) -> Proposal:
     """Draft a proposal for a household of the village (or a new one)."""
     async with uow:
-        await _household_in_village(uow, cmd)
+        await _ensure_household_in_village(uow, cmd.region_code, cmd.change)
         proposal = Proposal.draft(cmd.proposal_id, region_code=cmd.region_code, change=cmd.change)
         uow.add(proposal)
         await uow.commit()
@@ -41,8 +42,8 @@ async def handle_draft_proposal(cmd: commands.DraftProposal, uow: ProposalsUnitO
 async def handle_correct_proposal(cmd: commands.CorrectProposal, uow: ProposalsUnitOfWork) -> Proposal:
     async with uow:
         proposal = await uow.get_proposal(cmd.proposal_id)
-        await _household_in_village(uow, commands.DraftProposal(proposal.id, proposal.region_code, cmd.change))
-        proposal.correct(cmd.change)
+        proposal.correct(cmd.change)  # a step out of order is refused before the household is looked at
+        await _ensure_household_in_village(uow, proposal.region_code, cmd.change)
         await uow.commit()
     return proposal
 
