@@ -107,10 +107,13 @@ def test_the_same_assignment_reported_twice_records_it_once():
     assert proposal.pending_events == []
 
 
-def test_a_visit_of_an_earlier_round_does_not_verify_the_resubmitted_proposal():
-    proposal = _proposal(Status.RETURNED, "visited")
+def test_a_visit_of_an_earlier_round_delivered_late_does_not_verify_the_resubmitted_proposal():
+    proposal = _proposal(Status.RETURNED, "visited")  # verified by visit-1 of entry-1, then returned
     proposal.submit(PERIOD, None)
-    proposal.record_verification_started("entry-2", "enum-2")
+    proposal.record_verification_started("entry-1", "enum-2")  # the same entry, visited again
     proposal.collect_events()
-    proposal.record_visit_accepted("visit-old", "entry-1", FOUND)
+    proposal.record_visit_accepted("visit-1", "entry-1", FOUND)
+    proposal.record_visit_accepted("visit-0", "entry-0", FOUND)
     assert (proposal.status, proposal.pending_events) == (Status.IN_VERIFICATION, [])
+    proposal.record_visit_accepted("visit-2", "entry-1", FOUND)
+    assert proposal.status is Status.VERIFIED

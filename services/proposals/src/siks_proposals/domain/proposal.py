@@ -92,6 +92,7 @@ class Proposal(Aggregate):
         self.entry_id: str | None = None
         self.outcome_reason: str | None = None
         self._enumerator: str | None = None
+        self._visits: set[str] = set()
 
     @property
     def kind(self) -> ProposalKind:
@@ -188,7 +189,9 @@ class Proposal(Aggregate):
     def record_visit_accepted(self, visit_id: str, entry_id: str, findings: Findings) -> None:
         """A supervisor accepted the visit (**verified**): the findings go into the change, or the
         verification fails when the household was not found; a visit of an earlier round changes nothing."""
-        if not self._allows(Step.VERIFY) or (self.entry_id not in (None, entry_id)):
+        # The verification service keeps one entry per proposal across rounds: a late visit of a round the
+        # office has returned is known by its id (or by another entry, should that ever differ).
+        if not self._allows(Step.VERIFY) or visit_id in self._visits or self.entry_id not in (None, entry_id):
             return
         if not findings.household_found:
             reason = "household not found at the address" + (f": {findings.notes}" if findings.notes else "")
@@ -224,10 +227,13 @@ class Proposal(Aggregate):
                 self.period, self.entry_id, self._enumerator = period, None, None
             case ProposalVerificationStarted(entry_id=entry_id, enumerator=enumerator):
                 self.entry_id, self._enumerator = entry_id, enumerator
-            case ProposalVerified(change=change):
+            case ProposalVerified(visit_id=visit_id, change=change):
                 self.change = change
-            case ProposalVerificationFailed(reason=reason) | ProposalRejected(reason=reason) | \
-                    ProposalReturned(reason=reason) | ProposalCancelled(reason=reason):
+                self._visits.add(visit_id)
+            case ProposalVerificationFailed(visit_id=visit_id, reason=reason):
+                self.outcome_reason = reason
+                self._visits.add(visit_id)
+            case ProposalRejected(reason=reason) | ProposalReturned(reason=reason) | ProposalCancelled(reason=reason):
                 self.outcome_reason = reason
             case ProposalClosed(outcome=outcome, reason=reason):
                 self.status = Status.APPLIED if outcome == "applied" else Status.REFUSED
