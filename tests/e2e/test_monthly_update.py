@@ -1,0 +1,167 @@
+"""The monthly DTKS update end to end (issue 15, acceptance 1 and 3): a village proposes, an enumerator
+verifies in the field, a supervisor accepts the visit, the regency office approves, and the registry
+applies the change; a death reported meanwhile cancels an open proposal on its own."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from siks_events.auth import Role
+from siks_events.catalog.integration import DeathReported
+from siks_events.envelope import Envelope
+from siks_events.pytest_plugin import serving
+
+from .conftest import eventually
+
+VILLAGE = "3571011001"  # Bandar Lor, Mojoroto, Kota Kediri
+KK = "3571010101090001"
+BUDI = {"nik": "3571011705800001", "full_name": "Budi Santoso", "sex": "male", "birth_date": "1980-05-17",
+        "relationship": "head"}
+SITI = {"nik": "3571014302840002", "full_name": "Siti Aminah", "sex": "female", "birth_date": "1984-02-03",
+        "relationship": "spouse", "marital_status": "married"}
+HOME = {"lat": -7.8166, "lon": 112.0011}
+PHOTO = b"\xff\xd8\xff\xe0" + b"roof of corrugated zinc, seen from the street" * 20
+
+
+@pytest.fixture
+async def monthly(service_settings, tmp_path):
+    """The registry, proposals and verification services on one broker and topic prefix, each with its schema."""
+    from siks_proposals.main import create_app as proposals_app
+    from siks_registry.main import create_app as registry_app
+    from siks_verification.main import create_app as verification_app
+
+    apps = {"registry": registry_app(service_settings("registry")),
+            "proposals": proposals_app(service_settings("proposals")),
+            "verification": verification_app(service_settings("verification", blob_dir=tmp_path / "blobs"))}
+    async with serving(apps["registry"]) as registry, serving(apps["proposals"]) as proposals, \
+            serving(apps["verification"]) as verification:
+        for name, client in (("registry", registry), ("proposals", proposals), ("verification", verification)):
+            client.app = apps[name]
+        yield registry, proposals, verification
+
+
+@pytest.fixture
+def as_(local_issuer):
+    def make(role: Role, region: str, subject: str) -> dict:
+        return {"Authorization": f"Bearer {local_issuer.issue(role=role, region=region, subject=subject)}"}
+
+    return make
+
+
+async def status_of(proposals, proposal_id: str, headers: dict) -> str:
+    return (await proposals.get(f"/v1/proposals/{proposal_id}", headers=headers)).json()["status"]
+
+
+async def reaches(proposals, proposal_id: str, status: str, headers: dict) -> None:
+    async def there():
+        return await status_of(proposals, proposal_id, headers) == status
+
+    await eventually(there, 30, f"proposal {proposal_id} to be {status}")
+
+
+async def test_a_new_household_goes_from_village_proposal_to_the_registry_with_the_verified_data(monthly, as_):
+    registry, proposals, verification = monthly
+    operator = as_(Role.VILLAGE_OPERATOR, VILLAGE, "op-bandar-lor")
+    supervisor = as_(Role.SUPERVISOR, VILLAGE, "spv-bandar-lor")
+    enumerator = as_(Role.ENUMERATOR, VILLAGE, "enum-ani")
+    office = as_(Role.DISTRICT_OFFICE, "3571", "dinsos-kota-kediri")
+
+    change = {"kind": "add_household", "kk_number": KK, "address": "Jl. Mayor Bismo 12, RT 02 RW 03",
+              "members": [BUDI, SITI], "location": HOME, "housing": {"roof_material": "tile", "floor_material": "tile"}}
+    drafted = await proposals.post("/v1/proposals", json={"region_code": VILLAGE, "change": change}, headers=operator)
+    assert drafted.status_code == 201, drafted.text
+    proposal_id = drafted.json()["proposal_id"]
+    submitted = await proposals.post(f"/v1/proposals/{proposal_id}/submission", headers=operator)
+    assert submitted.json()["status"] == "submitted", submitted.text
+
+    async def on_prelist():
+        entries = (await verification.get(f"/v1/prelists/{VILLAGE}", headers=supervisor)).json()
+        return next((e for e in entries if e["proposal_id"] == proposal_id), None)
+
+    entry = await eventually(on_prelist, 30, "the household on the village's prelist")
+    assigned = await verification.put(f"/v1/prelist-entries/{entry['entry_id']}/assignment",
+                                      json={"enumerator": "enum-ani"}, headers=supervisor)
+    assert assigned.status_code == 204, assigned.text
+    await reaches(proposals, proposal_id, "in_verification", operator)
+
+    photo = await verification.put("/v1/photos", content=PHOTO, headers={**enumerator, "content-type": "image/jpeg"})
+    assert photo.status_code == 201 and photo.json()["sha256"] == hashlib.sha256(PHOTO).hexdigest()
+    started = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    visit = {"client_visit_id": "droid-1", "entry_id": entry["entry_id"], "started_at": started.isoformat(),
+             "ended_at": (started + timedelta(minutes=35)).isoformat(),
+             "position": {**HOME, "accuracy_m": 8},
+             "photos": [{"kind": "roof", "sha256": photo.json()["sha256"], "content_type": "image/jpeg",
+                         "size": len(PHOTO)}],
+             "findings": {"household_found": True, "nik_entered": BUDI["nik"],
+                          "housing": {"roof_material": "zinc", "floor_material": "earth", "wall_material": "bamboo"},
+                          "location": HOME}}
+    uploaded = await verification.post("/v1/visits/batches", json={"visits": [visit]}, headers=enumerator)
+    [result] = uploaded.json()["results"]
+    assert result["visit_id"] and result["flags"] == [], uploaded.text
+    reviewed = await verification.post(f"/v1/visits/{result['visit_id']}/review",
+                                       json={"decision": "accept", "identity_confirmed": True}, headers=supervisor)
+    assert reviewed.status_code == 204, reviewed.text
+    await reaches(proposals, proposal_id, "verified", operator)
+
+    approved = await proposals.post(f"/v1/proposals/{proposal_id}/approval", headers=office)
+    assert approved.json()["status"] == "approved", approved.text
+    await reaches(proposals, proposal_id, "applied", operator)
+
+    [household] = (await registry.get(f"/v1/households?kk_number={KK}", headers=operator)).json()
+    assert {m["person"]["nik"] for m in household["members"]} == {BUDI["nik"], SITI["nik"]}
+    assert (household["housing"]["roof_material"], household["housing"]["floor_material"]) == ("zinc", "earth")
+    assert household["region_code"] == VILLAGE
+
+    timeline = (await proposals.get(f"/v1/proposals/{proposal_id}/timeline", headers=operator)).json()
+    steps = [(step["type"].split(".")[2], step["actor"], step["role"]) for step in timeline]
+    assert [s[0] for s in steps] == ["proposal-drafted", "proposal-submitted", "proposal-verification-started",
+                                     "proposal-verified", "proposal-approved", "proposal-closed"]
+    assert steps[0][1:] == steps[1][1:] == ("op-bandar-lor", "village_operator")
+    assert steps[2][1:] == ("spv-bandar-lor", "supervisor") and steps[3][1:] == ("spv-bandar-lor", "supervisor")
+    assert steps[4][1:] == ("dinsos-kota-kediri", "district_office")
+    assert timeline[-1]["data"]["outcome"] == "applied"
+
+
+async def publish_death(registry, nik: str, name: str) -> None:
+    """Dukcapil's death, as the integration service publishes it on its own topic."""
+    settings = registry.app.state.settings
+    death = DeathReported(report_id="kematian-1", nik=nik, name=name, died_on=date(2026, 11, 18),
+                          certificate_number="3571-KM-18112026-0001")
+    envelope = Envelope(id="death-1", source="/siks-ng/integration", type=death.type, subject=nik,
+                        time=datetime.now(UTC), data=death.model_dump(mode="json"), key="kematian-1")
+    key, value, headers = envelope.to_kafka()
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(settings.topic_prefix + death.topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def test_an_open_proposal_about_a_person_who_dies_ends_cancelled_with_the_reason(monthly, as_):
+    registry, proposals, _ = monthly
+    operator = as_(Role.VILLAGE_OPERATOR, VILLAGE, "op-bandar-lor")
+    created = await registry.post("/v1/households", headers=operator, json={
+        "kk_number": KK, "region_code": VILLAGE, "address": "Jl. Mayor Bismo 12", "members": [BUDI, SITI]})
+    household_id = created.json()["household_id"]
+    enrol = {"kind": "enrol", "household_id": household_id, "nik": SITI["nik"], "program": "PKH",
+             "start_date": "2026-12-01"}
+
+    async def drafted():
+        # the proposals service knows the household once its copy of DTKS has the registry's event
+        answer = await proposals.post("/v1/proposals", json={"region_code": VILLAGE, "change": enrol}, headers=operator)
+        return answer.json()["proposal_id"] if answer.status_code == 201 else None
+
+    proposal_id = await eventually(drafted, 30, "a draft about a household the proposals service knows")
+    assert (await proposals.post(f"/v1/proposals/{proposal_id}/submission", headers=operator)).status_code == 200
+
+    await publish_death(registry, SITI["nik"], SITI["full_name"])
+    await reaches(proposals, proposal_id, "cancelled", operator)
+    cancelled = (await proposals.get(f"/v1/proposals/{proposal_id}", headers=operator)).json()
+    assert "deceased" in cancelled["reason"]
+    timeline = (await proposals.get(f"/v1/proposals/{proposal_id}/timeline", headers=operator)).json()
+    assert timeline[-1]["type"] == "siks.proposals.proposal-cancelled.v1"
+    assert timeline[-1]["data"]["reason_code"] == "deceased"
