@@ -87,7 +87,7 @@ async def test_a_returned_proposal_is_corrected_and_submitted_again(proposals_ap
                                         headers=token())
     assert corrected.json()["change"]["program"] == "PBI_JK"
     again = await proposals_app.post(f"/v1/proposals/{pid}/submission", headers=token())
-    assert again.json()["status"] == "submitted"
+    assert (again.json()["status"], again.json()["reason"]) == ("submitted", None)
     timeline = (await proposals_app.get(f"/v1/proposals/{pid}/timeline", headers=token())).json()
     assert [(e["type"].split(".")[2], e["role"], e["reason"]) for e in timeline[2:]] == [
         ("proposal-returned", "district_office", "wrong programme"),

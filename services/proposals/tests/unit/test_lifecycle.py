@@ -117,3 +117,10 @@ def test_a_visit_of_an_earlier_round_delivered_late_does_not_verify_the_resubmit
     assert (proposal.status, proposal.pending_events) == (Status.IN_VERIFICATION, [])
     proposal.record_visit_accepted("visit-2", "entry-1", FOUND)
     assert proposal.status is Status.VERIFIED
+
+
+def test_approving_a_proposal_whose_visit_did_not_find_the_household_is_refused_with_what_may_be_done():
+    with pytest.raises(StepOutOfOrder) as refused:
+        _proposal(Status.VERIFICATION_FAILED, "visited").approve()
+    assert refused.value.detail.startswith("proposal p-1 is verification_failed: it cannot be approved now")
+    assert "reject it or return it" in refused.value.detail

@@ -176,6 +176,8 @@ class Proposal(Aggregate):
     def _decision_hint(self) -> str:
         if self.status in (Status.SUBMITTED, Status.IN_VERIFICATION):
             return " (a field visit must verify it first)"
+        if self.status is Status.VERIFICATION_FAILED:
+            return " (the field visit did not find the household: reject it or return it to the village)"
         return ""
 
     # --- facts from other services -------------------------------------------------
@@ -203,7 +205,7 @@ class Proposal(Aggregate):
     def record_registry_answer(self, outcome: Literal["applied", "refused"], *, household_id: str | None = None,
                                reason_code: str | None = None, reason: str | None = None) -> None:
         """The registry applied or refused the approved change; a repeated answer changes nothing."""
-        if not self._allows(Step.APPLY):
+        if not self._allows(Step.APPLY if outcome == "applied" else Step.REFUSE):
             return
         self._record(ProposalClosed(proposal_id=self.id, outcome=outcome, household_id=household_id,
                                     reason_code=reason_code, reason=reason))
@@ -224,7 +226,7 @@ class Proposal(Aggregate):
             case ProposalCorrected(change=change):
                 self.change = change
             case ProposalSubmitted(period=period):
-                self.period, self.entry_id, self._enumerator = period, None, None
+                self.period, self.entry_id, self._enumerator, self.outcome_reason = period, None, None, None
             case ProposalVerificationStarted(entry_id=entry_id, enumerator=enumerator):
                 self.entry_id, self._enumerator = entry_id, enumerator
             case ProposalVerified(visit_id=visit_id, change=change):
