@@ -29,6 +29,7 @@ def upgrade() -> None:
             lon           double precision,
             status        text NOT NULL,
             enumerator    text,
+            revision      integer NOT NULL DEFAULT 0,
             updated_at    timestamptz NOT NULL DEFAULT now()
         )""")
     op.execute("CREATE INDEX prelist_entries_region ON prelist_entries (region_code text_pattern_ops, status)")

@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import asyncpg
+from siks_events.model import StreamVersionConflict
 
 from siks_verification.domain.prelist import PrelistEntry
 from siks_verification.domain.visit import Visit
 
+_INSERT_ENTRY = """
+    INSERT INTO prelist_entries (entry_id, proposal_id, region_code, period, household_id, kk_number, address,
+                                 niks, names, lat, lon, status, enumerator)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    ON CONFLICT (entry_id) DO NOTHING
+"""
+_UPDATE_ENTRY = """
+    UPDATE prelist_entries SET proposal_id = $2, region_code = $3, period = $4, household_id = $5, kk_number = $6,
+        address = $7, niks = $8, names = $9, lat = $10, lon = $11, status = $12, enumerator = $13,
+        revision = revision + 1, updated_at = now()
+    WHERE entry_id = $1 AND revision = $14
+"""
 
-async def project_entry(connection: asyncpg.Connection, entry: PrelistEntry) -> None:
+
+async def project_entry(connection: asyncpg.Connection, entry: PrelistEntry, revision: int | None) -> None:
+    """Write the entry's row if nobody wrote it since `revision` was read (None: there was no row).
+
+    An entry's state is the fold of several streams, so the append guard of one stream does not
+    protect it: this compare-and-set does. The loser raises StreamVersionConflict and is retried.
+    """
     added = entry.added
     assert added is not None
     location = entry.last_known_location
-    await connection.execute(
-        """
-        INSERT INTO prelist_entries (entry_id, proposal_id, region_code, period, household_id, kk_number, address,
-                                     niks, names, lat, lon, status, enumerator)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-        ON CONFLICT (entry_id) DO UPDATE SET region_code = excluded.region_code, period = excluded.period,
-            household_id = excluded.household_id, kk_number = excluded.kk_number, address = excluded.address,
-            niks = excluded.niks, names = excluded.names, lat = excluded.lat, lon = excluded.lon,
-            status = excluded.status, enumerator = excluded.enumerator, updated_at = now()
-        """,
-        entry.id, added.proposal_id, added.region_code, added.period, added.household_id, added.kk_number,
-        added.address, list(added.niks), list(added.names), location.lat if location else None,
-        location.lon if location else None, entry.status.value, entry.enumerator,
-    )
+    values = (entry.id, added.proposal_id, added.region_code, added.period, added.household_id, added.kk_number,
+              added.address, list(added.niks), list(added.names), location.lat if location else None,
+              location.lon if location else None, entry.status.value, entry.enumerator)
+    if revision is None:
+        written = await connection.execute(_INSERT_ENTRY, *values) == "INSERT 0 1"
+    else:
+        written = await connection.execute(_UPDATE_ENTRY, *values, revision) == "UPDATE 1"
+    if not written:
+        raise StreamVersionConflict(entry.id, entry.version)
 
 
 async def project_visit(connection: asyncpg.Connection, visit: Visit, entry: PrelistEntry) -> None:

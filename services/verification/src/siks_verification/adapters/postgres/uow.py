@@ -14,6 +14,18 @@ from siks_verification.domain.visit import Visit
 class PostgresVerificationUnitOfWork(PostgresUnitOfWork, VerificationUnitOfWork):
     """Entry and visit streams in the event store; lookups on the visits read model."""
 
+    async def __aenter__(self):
+        self._revisions: dict[str, int | None] = {}
+        return await super().__aenter__()
+
+    async def find_entry(self, entry_id: str) -> PrelistEntry | None:
+        if entry_id not in self._revisions:
+            # Read before the streams: a writer committing in between makes our row write fail (and be
+            # retried), never succeed on a state older than the row.
+            self._revisions[entry_id] = await self.connection.fetchval(
+                "SELECT revision FROM prelist_entries WHERE entry_id = $1", entry_id)
+        return await super().find_entry(entry_id)
+
     async def commit(self):
         self.after_events(self._project)
         return await super().commit()
@@ -23,7 +35,7 @@ class PostgresVerificationUnitOfWork(PostgresUnitOfWork, VerificationUnitOfWork)
         # every entry this unit of work looked at is written again, changed or not.
         entries = {a.id: a for a in self._seen.values() if isinstance(a, PrelistEntry)}
         for entry in entries.values():
-            await project_entry(self.connection, entry)
+            await project_entry(self.connection, entry, self._revisions.get(entry.id))
         for visit in self.changed:
             if isinstance(visit, Visit):
                 await project_visit(self.connection, visit, entries[visit.entry_id])
