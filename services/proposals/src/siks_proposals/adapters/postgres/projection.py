@@ -15,6 +15,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
 ON CONFLICT (proposal_id) DO UPDATE SET status = excluded.status, period = excluded.period,
     household_id = excluded.household_id, niks = excluded.niks, change = excluded.change, reason = excluded.reason,
     ready = excluded.ready, version = excluded.version, updated_at = now()
+-- a replay (rebuild) never undoes a row a newer write of the same proposal has projected meanwhile
+WHERE proposals.version <= excluded.version
 """
 
 
