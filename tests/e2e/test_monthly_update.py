@@ -4,7 +4,6 @@ applies the change; a death reported meanwhile cancels an open proposal on its o
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -62,20 +61,12 @@ async def reaches(proposals, proposal_id: str, status: str, headers: dict) -> No
     await eventually(there, 30, f"proposal {proposal_id} to be {status}")
 
 
-async def test_a_new_household_goes_from_village_proposal_to_the_registry_with_the_verified_data(monthly, as_):
-    registry, proposals, verification = monthly
+async def verify_in_field(proposals, verification, proposal_id: str, as_, *, client_visit_id: str,
+                          found: dict) -> None:
+    """The proposal's household appears on the prelist, is assigned, visited with a photo, and accepted."""
     operator = as_(Role.VILLAGE_OPERATOR, VILLAGE, "op-bandar-lor")
     supervisor = as_(Role.SUPERVISOR, VILLAGE, "spv-bandar-lor")
     enumerator = as_(Role.ENUMERATOR, VILLAGE, "enum-ani")
-    office = as_(Role.DISTRICT_OFFICE, "3571", "dinsos-kota-kediri")
-
-    change = {"kind": "add_household", "kk_number": KK, "address": "Jl. Mayor Bismo 12, RT 02 RW 03",
-              "members": [BUDI, SITI], "location": HOME, "housing": {"roof_material": "tile", "floor_material": "tile"}}
-    drafted = await proposals.post("/v1/proposals", json={"region_code": VILLAGE, "change": change}, headers=operator)
-    assert drafted.status_code == 201, drafted.text
-    proposal_id = drafted.json()["proposal_id"]
-    submitted = await proposals.post(f"/v1/proposals/{proposal_id}/submission", headers=operator)
-    assert submitted.json()["status"] == "submitted", submitted.text
 
     async def on_prelist():
         entries = (await verification.get(f"/v1/prelists/{VILLAGE}", headers=supervisor)).json()
@@ -87,17 +78,15 @@ async def test_a_new_household_goes_from_village_proposal_to_the_registry_with_t
     assert assigned.status_code == 204, assigned.text
     await reaches(proposals, proposal_id, "in_verification", operator)
 
-    photo = await verification.put("/v1/photos", content=PHOTO, headers={**enumerator, "content-type": "image/jpeg"})
-    assert photo.status_code == 201 and photo.json()["sha256"] == hashlib.sha256(PHOTO).hexdigest()
+    photo = await verification.put("/v1/photos", content=PHOTO + client_visit_id.encode(),
+                                   headers={**enumerator, "content-type": "image/jpeg"})
+    assert photo.status_code == 201, photo.text
     started = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    visit = {"client_visit_id": "droid-1", "entry_id": entry["entry_id"], "started_at": started.isoformat(),
-             "ended_at": (started + timedelta(minutes=35)).isoformat(),
-             "position": {**HOME, "accuracy_m": 8},
+    visit = {"client_visit_id": client_visit_id, "entry_id": entry["entry_id"], "started_at": started.isoformat(),
+             "ended_at": (started + timedelta(minutes=35)).isoformat(), "position": {**HOME, "accuracy_m": 8},
              "photos": [{"kind": "roof", "sha256": photo.json()["sha256"], "content_type": "image/jpeg",
-                         "size": len(PHOTO)}],
-             "findings": {"household_found": True, "nik_entered": BUDI["nik"],
-                          "housing": {"roof_material": "zinc", "floor_material": "earth", "wall_material": "bamboo"},
-                          "location": HOME}}
+                         "size": photo.json()["size"]}],
+             "findings": found}
     uploaded = await verification.post("/v1/visits/batches", json={"visits": [visit]}, headers=enumerator)
     [result] = uploaded.json()["results"]
     assert result["visit_id"] and result["flags"] == [], uploaded.text
@@ -105,6 +94,24 @@ async def test_a_new_household_goes_from_village_proposal_to_the_registry_with_t
                                        json={"decision": "accept", "identity_confirmed": True}, headers=supervisor)
     assert reviewed.status_code == 204, reviewed.text
     await reaches(proposals, proposal_id, "verified", operator)
+
+
+async def test_a_new_household_goes_from_village_proposal_to_the_registry_with_the_verified_data(monthly, as_):
+    registry, proposals, verification = monthly
+    operator = as_(Role.VILLAGE_OPERATOR, VILLAGE, "op-bandar-lor")
+    office = as_(Role.DISTRICT_OFFICE, "3571", "dinsos-kota-kediri")
+
+    change = {"kind": "add_household", "kk_number": KK, "address": "Jl. Mayor Bismo 12, RT 02 RW 03",
+              "members": [BUDI, SITI], "location": HOME, "housing": {"roof_material": "tile", "floor_material": "tile"}}
+    drafted = await proposals.post("/v1/proposals", json={"region_code": VILLAGE, "change": change}, headers=operator)
+    assert drafted.status_code == 201, drafted.text
+    proposal_id = drafted.json()["proposal_id"]
+    submitted = await proposals.post(f"/v1/proposals/{proposal_id}/submission", headers=operator)
+    assert submitted.json()["status"] == "submitted", submitted.text
+
+    await verify_in_field(proposals, verification, proposal_id, as_, client_visit_id="droid-1", found={
+        "household_found": True, "nik_entered": BUDI["nik"], "location": HOME,
+        "housing": {"roof_material": "zinc", "floor_material": "earth", "wall_material": "bamboo"}})
 
     approved = await proposals.post(f"/v1/proposals/{proposal_id}/approval", headers=office)
     assert approved.json()["status"] == "approved", approved.text
@@ -165,3 +172,78 @@ async def test_an_open_proposal_about_a_person_who_dies_ends_cancelled_with_the_
     timeline = (await proposals.get(f"/v1/proposals/{proposal_id}/timeline", headers=operator)).json()
     assert timeline[-1]["type"] == "siks.proposals.proposal-cancelled.v1"
     assert timeline[-1]["data"]["reason_code"] == "deceased"
+
+
+NEW_HEAD = {"nik": "3571011003750007", "full_name": "Slamet Riyadi", "sex": "male", "birth_date": "1975-03-10",
+            "relationship": "head"}
+NEW_SPOUSE = {"nik": "3571016208790008", "full_name": "Sri Wahyuni", "sex": "female", "birth_date": "1979-08-22",
+              "relationship": "spouse", "marital_status": "married"}
+WIDOWER = {"nik": "3571010501500009", "full_name": "Darmo Suwito", "sex": "male", "birth_date": "1950-01-05",
+           "relationship": "head"}
+
+
+async def test_the_batch_impact_preview_counts_what_the_registry_shows_after_approval(monthly, as_):
+    registry, proposals, verification = monthly
+    operator = as_(Role.VILLAGE_OPERATOR, VILLAGE, "op-bandar-lor")
+    office = as_(Role.DISTRICT_OFFICE, "3571", "dinsos-kota-kediri")
+    kept = await registry.post("/v1/households", headers=operator, json={
+        "kk_number": KK, "region_code": VILLAGE, "address": "Jl. Mayor Bismo 12", "members": [BUDI, SITI]})
+    leaving = await registry.post("/v1/households", headers=operator, json={
+        "kk_number": "3571010101090002", "region_code": VILLAGE, "address": "Jl. Mayor Bismo 14", "members": [WIDOWER],
+        "programs": [{"nik": WIDOWER["nik"], "program": "PBI_JK", "start_date": "2025-01-01"}]})
+    kept_id, leaving_id = kept.json()["household_id"], leaving.json()["household_id"]
+
+    async def submitted(change: dict) -> tuple[str, str]:
+        async def drafted():
+            answer = await proposals.post("/v1/proposals", json={"region_code": VILLAGE, "change": change},
+                                          headers=operator)
+            return answer.json()["proposal_id"] if answer.status_code == 201 else None
+
+        proposal_id = await eventually(drafted, 30, "a draft the proposals service accepts")
+        answer = await proposals.post(f"/v1/proposals/{proposal_id}/submission", headers=operator)
+        assert answer.status_code == 200, answer.text
+        return proposal_id, answer.json()["period"]
+
+    newcomers, period = await submitted({"kind": "add_household", "kk_number": "3571010101090003",
+                                         "address": "Jl. Mayor Bismo 16", "members": [NEW_HEAD, NEW_SPOUSE]})
+    enrolment, _ = await submitted({"kind": "enrol", "household_id": kept_id, "nik": BUDI["nik"], "program": "PKH",
+                                    "start_date": "2026-12-01"})
+    update, _ = await submitted({"kind": "update_household", "household_id": kept_id,
+                                 "members_updated": [{**SITI, "education": "senior_secondary"}]})
+    graduation, _ = await submitted({"kind": "remove_household", "household_id": leaving_id,
+                                     "reason": "a steady wage above the poverty line"})
+    await verify_in_field(proposals, verification, newcomers, as_, client_visit_id="droid-new",
+                          found={"household_found": True, "nik_entered": NEW_HEAD["nik"]})
+    await verify_in_field(proposals, verification, update, as_, client_visit_id="droid-update",
+                          found={"household_found": True, "nik_entered": SITI["nik"]})
+    await verify_in_field(proposals, verification, graduation, as_, client_visit_id="droid-leaving",
+                          found={"household_found": True, "nik_entered": WIDOWER["nik"]})
+
+    preview = (await proposals.get(f"/v1/periods/3571/{period}/impact", headers=office)).json()
+    batch = (await proposals.post(f"/v1/periods/3571/{period}/approval", headers=office)).json()
+    assert sorted(batch["approved"]) == sorted([newcomers, enrolment, update, graduation])
+    for proposal_id in batch["approved"]:
+        await reaches(proposals, proposal_id, "applied", operator)
+
+    async def household(household_id: str) -> dict:
+        return (await registry.get(f"/v1/households/{household_id}", headers=operator)).json()
+
+    [added] = (await registry.get("/v1/households?kk_number=3571010101090003", headers=operator)).json()
+    removed, changed = await household(leaving_id), await household(kept_id)
+    # a change of the household's own data, beside programme memberships (counted on their own)
+    data_changes = [e for e in (await registry.get(f"/v1/households/{kept_id}/timeline", headers=operator)).json()[1:]
+                    if ".program-" not in e["type"]]
+    lost = [p for m in removed["members"] for p in m["programs"] if p["end_reason"] == "graduated"]
+    gained = [p for m in changed["members"] for p in m["programs"] if p["active"]]
+    shown = {"households_added": 1, "persons_added": len(added["members"]),
+             "households_removed": int(removed["graduated_on"] is not None),
+             "persons_removed": sum(m["status"] == "graduated" for m in removed["members"]),
+             "households_changed": int(bool(data_changes)),
+             "persons_changed": sum(e["type"].endswith(".member-updated.v1") for e in data_changes),
+             "memberships_gained": len(gained),
+             "memberships_lost": len(lost)}
+    assert shown == {"households_added": 1, "persons_added": 2, "households_removed": 1, "persons_removed": 1,
+                     "households_changed": 1, "persons_changed": 1, "memberships_gained": 1, "memberships_lost": 1}
+    assert {name: preview["total"][name] for name in shown} == shown
+    [village] = preview["villages"]
+    assert village["region_code"] == VILLAGE and village["proposals"] == 4
