@@ -22,7 +22,8 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Needs the system running (`make run` in another terminal): loads a generated regency (Kota Kediri)
-# into the registry, then walks one death report and one move through it.
+# into the registry, walks one death report and one move through it, then one proposal from a village
+# through field verification and the regency office to the registry.
 DEMO_DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/siks
 DEMO_DIR := .siks/demo
 demo: install
@@ -30,6 +31,7 @@ demo: install
 	DATABASE_URL=$(DEMO_DATABASE_URL) $(BIN)/siks-registry import $(DEMO_DIR)/DTKS.csv $(DEMO_DIR)/PKH.csv \
 		$(DEMO_DIR)/BPNT.csv --report $(DEMO_DIR)/import-report.json
 	$(BIN)/siks-integration demo --region 3571
+	$(BIN)/siks-proposals demo --village 3571011001
 
 # The fault suite (tests/faults) at ten times the sizes `make test` runs it with: real processes, real
 # signals, a TCP proxy for cuts and delays; each scenario prints its outcome and recovery time.

@@ -4,6 +4,7 @@ applies the change; a death reported meanwhile cancels an open proposal on its o
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from siks_events.auth import Role
 from siks_events.catalog.integration import DeathReported
 from siks_events.envelope import Envelope
 from siks_events.pytest_plugin import serving
+from siks_proposals.demo import Clients, Tokens, walk
 
 from .conftest import eventually
 
@@ -247,3 +249,17 @@ async def test_the_batch_impact_preview_counts_what_the_registry_shows_after_app
     assert {name: preview["total"][name] for name in shown} == shown
     [village] = preview["villages"]
     assert village["region_code"] == VILLAGE and village["proposals"] == 4
+
+
+async def test_the_demo_walks_one_proposal_from_the_village_to_the_registry(monthly, as_):
+    registry, proposals, verification = monthly
+    steps: list[str] = []
+    tokens = Tokens(operator=as_(Role.VILLAGE_OPERATOR, VILLAGE, "operator-demo"),
+                    supervisor=as_(Role.SUPERVISOR, VILLAGE, "supervisor-demo"),
+                    enumerator=as_(Role.ENUMERATOR, VILLAGE, "enumerator-demo"),
+                    office=as_(Role.DISTRICT_OFFICE, "3571", "dinsos-demo"))
+    household = await walk(Clients(registry, proposals, verification), tokens, VILLAGE,
+                           lambda heading, answer: steps.append(heading), random.Random(7))
+    assert len(steps) == 10 and steps[-1] == "10. The proposal's timeline"
+    assert household["region_code"] == VILLAGE and household["housing"]["roof_material"] == "zinc"
+    assert len(household["members"]) == 2

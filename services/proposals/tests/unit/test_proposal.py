@@ -22,7 +22,7 @@ from ..builders import (
     remove_household,
     update_household,
 )
-from .histories import PERIOD, proposal_in
+from .histories import ID, PERIOD, history, proposal_in
 
 
 def test_a_new_household_proposal_submitted_asks_for_a_visit_with_its_kk_address_and_people():
@@ -105,6 +105,18 @@ def test_a_refused_proposal_keeps_the_registrys_reason():
     proposal = proposal_in(Status.APPROVED, enrol())
     proposal.record_registry_answer("refused", reason_code="already-enrolled", reason="PIP membership already open")
     assert (proposal.status, proposal.outcome_reason) == (Status.REFUSED, "PIP membership already open")
+
+
+def test_an_applied_new_household_proposal_knows_the_household_the_registry_created():
+    proposal = proposal_in(Status.APPROVED, add_household())
+    assert proposal.household_id is None
+    proposal.record_registry_answer("applied", household_id="hh-new")
+    events = history(Status.APPROVED, add_household()) + proposal.collect_events()
+    assert Proposal.rehydrate(ID, events).household_id == "hh-new"
+
+
+def test_a_proposal_about_an_existing_household_names_it_from_the_draft():
+    assert proposal_in(Status.DRAFT, enrol()).household_id == HOUSEHOLD
 
 
 def test_a_proposal_folds_back_to_the_same_state_from_its_events():

@@ -91,6 +91,8 @@ class Proposal(Aggregate):
         self.period: str | None = None
         self.entry_id: str | None = None
         self.outcome_reason: str | None = None
+        self.household_id: str | None = None
+        """The household it concerns; for a new one, the id the registry gave it when it applied the proposal."""
         self._enumerator: str | None = None
         self._visits: set[str] = set()
 
@@ -222,9 +224,9 @@ class Proposal(Aggregate):
             self.status = _STATUS_AFTER[type(event)]
         match event:
             case ProposalDrafted(region_code=region_code, change=change):
-                self.region_code, self.change = region_code, change
+                self.region_code, self.change, self.household_id = region_code, change, household_of(change)
             case ProposalCorrected(change=change):
-                self.change = change
+                self.change, self.household_id = change, household_of(change)
             case ProposalSubmitted(period=period):
                 self.period, self.entry_id, self._enumerator, self.outcome_reason = period, None, None, None
             case ProposalVerificationStarted(entry_id=entry_id, enumerator=enumerator):
@@ -237,7 +239,8 @@ class Proposal(Aggregate):
                 self._visits.add(visit_id)
             case ProposalRejected(reason=reason) | ProposalReturned(reason=reason) | ProposalCancelled(reason=reason):
                 self.outcome_reason = reason
-            case ProposalClosed(outcome=outcome, reason=reason):
+            case ProposalClosed(outcome=outcome, reason=reason, household_id=household_id):
                 self.status = Status.APPLIED if outcome == "applied" else Status.REFUSED
                 self.outcome_reason = reason
+                self.household_id = household_id or self.household_id
 

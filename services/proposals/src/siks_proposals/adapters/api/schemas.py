@@ -48,7 +48,7 @@ class ProposalPublic(BaseModel):
         assert proposal.change is not None
         return cls(proposal_id=proposal.id, region_code=proposal.region_code, kind=proposal.kind.value,
                    status=proposal.status.value, period=proposal.period,
-                   household_id=getattr(proposal.change, "household_id", None),
+                   household_id=proposal.household_id,
                    change=proposal.change.model_dump(mode="json"), reason=proposal.outcome_reason,
                    version=proposal.version)
 

@@ -6,7 +6,7 @@ import asyncpg
 
 from siks_proposals.domain.lifecycle import ready_for_approval
 from siks_proposals.domain.period import regency_of
-from siks_proposals.domain.proposal import Proposal, household_of, niks_of
+from siks_proposals.domain.proposal import Proposal, niks_of
 
 _UPSERT = """
 INSERT INTO proposals (proposal_id, region_code, regency_code, kind, status, period, household_id, niks, change,
@@ -26,6 +26,6 @@ async def project_proposal(connection: asyncpg.Connection, proposal: Proposal) -
     assert change is not None
     await connection.execute(
         _UPSERT, proposal.id, proposal.region_code, regency_of(proposal.region_code), proposal.kind.value,
-        proposal.status.value, proposal.period, household_of(change), list(niks_of(change)),
+        proposal.status.value, proposal.period, proposal.household_id, list(niks_of(change)),
         change.model_dump(mode="json"), proposal.outcome_reason, ready_for_approval(proposal.status, proposal.kind),
         proposal.version)
