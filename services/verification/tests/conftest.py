@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from siks_events.auth import Role
 from siks_events.pytest_plugin import serving
@@ -9,11 +11,19 @@ from siks_verification.main import create_app
 
 
 @pytest.fixture
-async def verification_app(service_settings, tmp_path):
-    app = create_app(service_settings("verification", blob_dir=tmp_path / "blobs", blob_max_bytes=2_000))
-    async with serving(app) as client:
-        client.app = app
-        yield client
+def verification_app(service_settings, tmp_path):
+    """`async with verification_app(consumers=...) as client`: the app serving, its consumers optional."""
+
+    @contextlib.asynccontextmanager
+    async def start(consumers: bool = True):
+        settings = service_settings("verification", blob_dir=tmp_path / "blobs", blob_max_bytes=2_000,
+                                    consumers_enabled=consumers)
+        app = create_app(settings)
+        async with serving(app) as client:
+            client.app = app
+            yield client
+
+    return start
 
 
 @pytest.fixture

@@ -6,69 +6,47 @@ import asyncio
 import dataclasses
 import random
 
-from siks_events.auth import Role
 from siks_events.catalog.verification import Position
 
-from ..builders import CENTRE, ENUMERATORS, PHOTO_BYTES, VILLAGE, normal_visit, submitted
-from .test_verivali import as_json, on_prelist, visit_count
-
-
-def enumerator(token, name: str) -> dict:
-    return token(role=Role.ENUMERATOR, region=VILLAGE, subject=name)
-
-
-async def ready_to_visit(client, token, proposals, who) -> None:
-    """Entries on the prelist, each assigned to `who(i)`."""
-    await on_prelist(client, token, proposals)
-    for i, proposal in enumerate(proposals):
-        answer = await client.put(f"/v1/prelist-entries/prelist-{proposal.proposal_id}/assignment",
-                                  json={"enumerator": who(i)}, headers=token())
-        assert answer.status_code == 204, answer.text
-
-
-async def upload_photos(client, token, visits) -> None:
-    for visit in visits:
-        for photo in visit.photos:
-            answer = await client.put("/v1/photos", content=PHOTO_BYTES[photo.sha256],
-                                      headers={**enumerator(token, "enum-ani"), "Content-Type": photo.content_type})
-            assert answer.status_code in (200, 201), answer.text
+from ..builders import CENTRE, ENUMERATORS, normal_visit, submitted
+from .support import as_json, enumerator, ready_to_visit, upload_photos, visit_count
 
 
 async def test_the_same_batch_sent_twice_at_once_records_each_visit_once(verification_app, token):
-    client = verification_app
-    proposals = [submitted(f"p-{i}", seed=i) for i in range(5)]
-    await ready_to_visit(client, token, proposals, lambda i: "enum-ani")
-    batch = [normal_visit(p, random.Random(i)) for i, p in enumerate(proposals)]
-    await upload_photos(client, token, batch)
-    body = {"visits": [as_json(v) for v in batch]}
-    answers = await asyncio.gather(*(client.post("/v1/visits/batches", json=body,
-                                                 headers=enumerator(token, "enum-ani")) for _ in range(2)))
-    results = [a.json()["results"] for a in answers]
-    assert all(a.status_code == 200 for a in answers)
-    assert [r["visit_id"] for r in results[0]] == [r["visit_id"] for r in results[1]]
-    assert sorted(r["status"] for both in results for r in both) == ["created"] * 5 + ["existing"] * 5
-    assert await visit_count(client) == len(batch)
+    async with verification_app(consumers=False) as client:
+        proposals = [submitted(f"p-{i}", seed=i) for i in range(5)]
+        await ready_to_visit(client, token, proposals, lambda i: "enum-ani")
+        batch = [normal_visit(p, random.Random(i)) for i, p in enumerate(proposals)]
+        await upload_photos(client, token, batch)
+        body = {"visits": [as_json(v) for v in batch]}
+        answers = await asyncio.gather(*(client.post("/v1/visits/batches", json=body,
+                                                     headers=enumerator(token, "enum-ani")) for _ in range(2)))
+        results = [a.json()["results"] for a in answers]
+        assert all(a.status_code == 200 for a in answers)
+        assert [r["visit_id"] for r in results[0]] == [r["visit_id"] for r in results[1]]
+        assert sorted(r["status"] for both in results for r in both) == ["created"] * 5 + ["existing"] * 5
+        assert await visit_count(client) == len(batch)
 
 
 async def test_flags_are_computed_from_the_village_visits_stored_in_postgresql(verification_app, token):
-    client = verification_app
-    proposals = [submitted(f"p-{i}", seed=i) for i in range(13)]
-    await ready_to_visit(client, token, proposals, lambda i: ENUMERATORS[i % 3])
-    rng = random.Random(3)
-    visits = [normal_visit(p, rng) for p in proposals]
-    await upload_photos(client, token, visits)
-    normal, (far, short, reused) = visits[:10], visits[10:]
-    planted = [
-        dataclasses.replace(far, position=Position(lat=CENTRE[0] + 0.1, lon=CENTRE[1], accuracy_m=8)),
-        dataclasses.replace(short, ended_at=short.started_at + (short.ended_at - short.started_at) / 10),
-        dataclasses.replace(reused, photos=normal[0].photos),
-    ]
-    flags = []
-    for i, visit in enumerate(normal + planted):
-        answer = await client.post("/v1/visits/batches", json={"visits": [as_json(visit)]},
-                                   headers=enumerator(token, ENUMERATORS[i % 3]))
-        [result] = answer.json()["results"]
-        assert result["status"] == "created", result
-        flags.append(result["flags"])
-    assert flags[:10] == [[]] * 10
-    assert flags[10:] == [["far_from_household", "far_from_village"], ["duration_outlier"], ["photo_reused"]]
+    async with verification_app(consumers=False) as client:
+        proposals = [submitted(f"p-{i}", seed=i) for i in range(13)]
+        await ready_to_visit(client, token, proposals, lambda i: ENUMERATORS[i % 3])
+        rng = random.Random(3)
+        visits = [normal_visit(p, rng) for p in proposals]
+        await upload_photos(client, token, visits)
+        normal, (far, short, reused) = visits[:10], visits[10:]
+        planted = [
+            dataclasses.replace(far, position=Position(lat=CENTRE[0] + 0.1, lon=CENTRE[1], accuracy_m=8)),
+            dataclasses.replace(short, ended_at=short.started_at + (short.ended_at - short.started_at) / 10),
+            dataclasses.replace(reused, photos=normal[0].photos),
+        ]
+        flags = []
+        for i, visit in enumerate(normal + planted):
+            answer = await client.post("/v1/visits/batches", json={"visits": [as_json(visit)]},
+                                       headers=enumerator(token, ENUMERATORS[i % 3]))
+            [result] = answer.json()["results"]
+            assert result["status"] == "created", result
+            flags.append(result["flags"])
+        assert flags[:10] == [[]] * 10
+        assert flags[10:] == [["far_from_household", "far_from_village"], ["duration_outlier"], ["photo_reused"]]

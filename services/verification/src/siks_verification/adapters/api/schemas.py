@@ -9,6 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from siks_events.catalog.verification import Findings, Photo, Position, QualityFlag
 
+from siks_verification.domain.prelist import EntryStatus
+from siks_verification.domain.visit import VisitStatus
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -26,7 +29,7 @@ class EntryPublic(_Model):
     names: list[str]
     lat: float | None
     lon: float | None
-    status: str
+    status: EntryStatus
     enumerator: str | None
     updated_at: datetime
 
@@ -91,7 +94,7 @@ class VisitPublic(_Model):
     lon: float
     accuracy_m: float
     household_found: bool
-    status: str
+    status: VisitStatus
     flags: list[QualityFlag]
     findings: dict[str, Any]
     photos: list[dict[str, Any]]

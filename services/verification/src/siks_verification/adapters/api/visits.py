@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from siks_events.http import cause_for, status_of
 from siks_events.model import RegionCode
 from siks_events.permissions import NotAccessible, Operation, require_access
@@ -19,6 +19,7 @@ from siks_verification.adapters.api.schemas import (
 from siks_verification.application import handlers
 from siks_verification.application.batches import VisitOutcome, upload_visits
 from siks_verification.domain import commands
+from siks_verification.domain.visit import VisitStatus
 
 router = APIRouter(prefix="/v1/visits", tags=["visits"])
 
@@ -52,11 +53,12 @@ async def upload(body: VisitBatch, actor: Uploader, uow: UnitOfWorkFactory, blob
 
 
 @router.get("", response_model=list[VisitPublic])
-async def visits(region_code: RegionCode, reads: Reads, actor: VisitReader, status: str | None = None):
+async def visits(region_code: RegionCode, reads: Reads, actor: VisitReader,
+                 visit_status: VisitStatus | None = Query(None, alias="status")):
     """Visits recorded in a region, oldest first; `status=pending` is a supervisor's review queue."""
     if not actor.covers(region_code):
         raise NotAccessible(f"region {region_code} is not accessible to you")
-    return await reads.visits(region_code, status=status)
+    return await reads.visits(region_code, status=visit_status.value if visit_status else None)
 
 
 @router.get("/{visit_id}", response_model=VisitPublic)
