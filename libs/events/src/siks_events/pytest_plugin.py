@@ -144,3 +144,17 @@ async def serving(app) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+async def eventually(probe, until=bool, timeout: float = 30.0):
+    """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        seen = await probe()
+        if until(seen):
+            return seen
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {timeout} s; last seen: {seen!r}")
+        await asyncio.sleep(0.2)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 from siks_events.auth import Role
 from siks_events.envelope import Envelope
 from siks_events.model import Cause
+from siks_events.pytest_plugin import eventually
 from siks_verification.adapters.postgres.uow import PostgresVerificationUnitOfWork
 from siks_verification.application import handlers
 
@@ -31,18 +31,6 @@ async def publish(client, *events) -> None:
             await producer.send_and_wait(settings.topic_prefix + event.topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
-
-
-async def eventually(probe, until=bool, timeout: float = 30.0):
-    """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        seen = await probe()
-        if until(seen):
-            return seen
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {timeout} s; last seen: {seen!r}")
-        await asyncio.sleep(0.2)
 
 
 async def prelist(client, token, **params) -> list[dict]:
