@@ -138,3 +138,20 @@ def test_a_resubmission_reopens_a_dropped_entry_and_a_repeat_while_open_changes_
     dropped = entry(ASSIGNED, PrelistEntryDropped(entry_id="prelist-p-1", proposal_id="p-1", reason="returned"))
     dropped.add_again(ADDED)
     assert dropped.pending_events == [ADDED] and dropped.status is EntryStatus.OPEN and dropped.enumerator is None
+
+
+def test_an_accepted_visit_moves_the_households_last_known_position_to_where_it_was_found():
+    an_entry = entry(ASSIGNED)
+    visit = visit_to(an_entry)
+    assert an_entry.last_known_location == PROPOSAL.location
+    visit.accept(an_entry, "spv", identity_confirmed=True)
+    assert an_entry.last_known_location == visit.recorded.findings.location != PROPOSAL.location
+
+
+def test_a_resubmission_after_an_accepted_visit_opens_a_new_round_in_which_the_old_visit_no_longer_counts():
+    an_entry = entry(ASSIGNED)
+    visit = visit_to(an_entry)
+    visit.accept(an_entry, "spv", identity_confirmed=True)
+    an_entry.add_again(ADDED)
+    assert an_entry.status is EntryStatus.OPEN and an_entry.accepted_visit is None
+    assert an_entry.last_known_location == visit.recorded.findings.location  # what the field saw still stands
