@@ -95,9 +95,17 @@ class BlobStore(abc.ABC):
         """Whether a file with this SHA-256 is stored."""
         return bool(_SHA256.match(sha256)) and await self._exists(sha256)
 
+    async def info(self, sha256: str) -> BlobInfo | None:
+        """The stored file's metadata without its bytes, or None if there is none."""
+        return await self._info(sha256) if _SHA256.match(sha256) else None
+
     @abc.abstractmethod
     async def _exists(self, sha256: str) -> bool:
         """Whether the blob is stored (the hash is well formed)."""
+
+    @abc.abstractmethod
+    async def _info(self, sha256: str) -> BlobInfo | None:
+        """The blob's metadata, or None (the hash is well formed)."""
 
     @abc.abstractmethod
     async def _write(self, info: BlobInfo, data: bytes) -> None:
@@ -120,6 +128,17 @@ class FolderBlobStore(BlobStore):
 
     async def _exists(self, sha256: str) -> bool:
         return await asyncio.to_thread(self._path(sha256).is_file)
+
+    async def _info(self, sha256: str) -> BlobInfo | None:
+        return await asyncio.to_thread(self._read_info, sha256)
+
+    def _read_info(self, sha256: str) -> BlobInfo | None:
+        path = self._path(sha256)
+        try:
+            info = BlobInfo(**json.loads(path.with_suffix(".json").read_text()))
+        except FileNotFoundError:
+            return None
+        return info if path.is_file() else None
 
     async def _write(self, info: BlobInfo, data: bytes) -> None:
         await asyncio.to_thread(self._write_files, info, data)
@@ -179,15 +198,18 @@ class S3BlobStore(BlobStore):
         return f"{self.prefix}sha256/{sha256}"
 
     async def _exists(self, sha256: str) -> bool:
+        return await self._info(sha256) is not None
+
+    async def _info(self, sha256: str) -> BlobInfo | None:
         from botocore.exceptions import ClientError
 
         try:
-            await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=self._key(sha256))
+            head = await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=self._key(sha256))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
+                return None
             raise
-        return True
+        return BlobInfo(sha256, head.get("ContentType", "application/octet-stream"), head["ContentLength"])
 
     async def _write(self, info: BlobInfo, data: bytes) -> None:
         # One PUT carries bytes and metadata together; the store checks the bytes against our hash.

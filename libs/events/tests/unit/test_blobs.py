@@ -43,7 +43,7 @@ async def test_a_file_is_stored_under_its_sha256_and_read_back_with_its_content_
     assert stored.created and stored.info.sha256 == hashlib.sha256(PHOTO).hexdigest()
     info, data = await store.get(stored.info.sha256)
     assert data == PHOTO and info.content_type == "image/jpeg" and info.size == len(PHOTO)
-    assert await store.exists(stored.info.sha256)
+    assert await store.exists(stored.info.sha256) and await store.info(stored.info.sha256) == info
 
 
 async def test_the_same_bytes_put_twice_are_stored_once(store):
@@ -63,6 +63,7 @@ async def test_a_file_over_the_limit_or_of_another_type_is_refused_and_not_store
 
 async def test_an_unknown_or_malformed_hash_is_not_found(store):
     assert not await store.exists("0" * 64) and not await store.exists("../../etc/passwd")
+    assert await store.info("0" * 64) is None and await store.info("../x") is None
     with pytest.raises(BlobNotFound):
         await store.get("0" * 64)
     with pytest.raises(BlobNotFound):

@@ -143,3 +143,13 @@ async def test_a_rejected_visit_puts_the_entry_back_and_a_second_visit_can_be_ac
                                        uow(store, SUPERVISOR))
     assert [r.type.split(".")[2] for r in store.events[-4:]] == [
         "visit-recorded", "visit-rejected", "visit-recorded", "visit-accepted"]
+
+
+async def test_a_photo_claimed_with_another_size_or_type_than_stored_is_refused(store, blobs):
+    [proposal] = await assigned_entries(store, 1)
+    visit = normal_visit(proposal, random.Random(1))
+    await stored_photos(blobs, [visit])
+    claimed = visit.photos[0].model_copy(update={"content_type": "image/png"})
+    [outcome] = await upload_visits([dataclasses.replace(visit, photos=(claimed,))],
+                                    lambda: uow(store, ENUMERATOR), blobs=blobs)
+    assert isinstance(outcome.error, PhotoNotStored) and outcome.error.field == "photos/0"

@@ -69,8 +69,12 @@ async def handle_record_visit(cmd: commands.RecordVisit, uow: VerificationUnitOf
             return VisitReceipt(existing.id, created=False, flags=existing.recorded.flags)
         entry = await uow.accessible_entry(cmd.entry_id)
         for index, photo in enumerate(cmd.photos):
-            if not await blobs.exists(photo.sha256):
+            stored = await blobs.info(photo.sha256)
+            if stored is None:
                 raise PhotoNotStored(f"photo {photo.sha256} was not uploaded first", field=f"photos/{index}/sha256")
+            if (stored.content_type, stored.size) != (photo.content_type, photo.size):
+                raise PhotoNotStored(f"photo {photo.sha256} is stored as {stored.content_type} of {stored.size} bytes",
+                                     field=f"photos/{index}")
         hashes = [p.sha256 for p in cmd.photos]
         assert entry.added is not None
         facts = VisitFacts(
