@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from types import SimpleNamespace
 
 import pytest
 from siks_events.blobs import FolderBlobStore
@@ -153,3 +154,27 @@ async def test_a_photo_claimed_with_another_size_or_type_than_stored_is_refused(
     [outcome] = await upload_visits([dataclasses.replace(visit, photos=(claimed,))],
                                     lambda: uow(store, ENUMERATOR), blobs=blobs)
     assert isinstance(outcome.error, PhotoNotStored) and outcome.error.field == "photos/0"
+
+
+async def test_a_visit_in_another_region_and_a_missing_visit_are_refused_alike_on_review(store, blobs):
+    [proposal] = await assigned_entries(store, 1)
+    visit = normal_visit(proposal, random.Random(1))
+    await stored_photos(blobs, [visit])
+    [outcome] = await upload_visits([visit], lambda: uow(store, ENUMERATOR), blobs=blobs)
+    elsewhere = Cause(actor="spv-other", role="supervisor", region="350601")
+    errors = []
+    for visit_id, cause in ((outcome.receipt.visit_id, elsewhere), ("visit-nowhere", SUPERVISOR)):
+        with pytest.raises(NotAccessible) as refused:
+            await handlers.handle_accept_visit(commands.AcceptVisit(visit_id, identity_confirmed=True), uow(store, cause))
+        errors.append((refused.value.code, refused.value.detail.replace(visit_id, "<id>")))
+    assert errors[0] == errors[1]
+
+
+async def test_an_event_of_another_catalogue_on_the_proposals_topic_is_refused_for_the_dead_letter_topic(store):
+    from siks_events.catalog.verification import VisitAssigned
+    from siks_verification.adapters.consumers import apply_proposal_event
+    from siks_verification.domain.errors import UnexpectedEventType
+
+    misrouted = VisitAssigned(entry_id="e", proposal_id="p", enumerator="x", supervisor="y")
+    with pytest.raises(UnexpectedEventType):
+        await apply_proposal_event(misrouted, SimpleNamespace(type=misrouted.type), uow(store))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from siks_events.catalog.proposals import TOPIC as PROPOSALS_TOPIC
 from siks_events.catalog.proposals import (
     ProposalCancelled,
     ProposalClosed,
@@ -14,6 +15,7 @@ from siks_events.model import Event
 
 from siks_verification.application import handlers
 from siks_verification.application.uow import VerificationUnitOfWork
+from siks_verification.domain.errors import UnexpectedEventType
 
 
 def _ended_because(event: Event) -> str | None:
@@ -31,6 +33,8 @@ def _ended_because(event: Event) -> str | None:
 
 async def apply_proposal_event(event: Event, envelope: Envelope, uow: VerificationUnitOfWork) -> None:
     """proposed puts the household on the prelist; a proposal that ends takes it off; other steps change nothing."""
+    if event.topic != PROPOSALS_TOPIC:
+        raise UnexpectedEventType(envelope.type, PROPOSALS_TOPIC)  # misrouted: the consumer dead-letters it
     if isinstance(event, ProposalSubmitted):
         await handlers.handle_proposal_submitted(event, uow)
         return
