@@ -1,4 +1,4 @@
-"""On the real PostgreSQL: a batch sent twice at once records each visit once, and the flags' SQL lookups work."""
+"""On the real PostgreSQL: a batch sent twice at once records each visit once; acceptance 4 over HTTP."""
 
 from __future__ import annotations
 
@@ -28,18 +28,22 @@ async def test_the_same_batch_sent_twice_at_once_records_each_visit_once(verific
         assert await visit_count(client) == len(batch)
 
 
-async def test_flags_are_computed_from_the_village_visits_stored_in_postgresql(verification_app, token):
+async def test_thirty_normal_visits_earn_no_flag_and_each_planted_visit_earns_its_own_over_http(
+        verification_app, token):
+    """Acceptance 4 against the running service: the flags' lookups of village visits and photos are SQL here."""
     async with verification_app(consumers=False) as client:
-        proposals = [submitted(f"p-{i}", seed=i) for i in range(13)]
+        proposals = [submitted(f"p-{i}", seed=i) for i in range(34)]
         await ready_to_visit(client, token, proposals, lambda i: ENUMERATORS[i % 3])
         rng = random.Random(3)
         visits = [normal_visit(p, rng) for p in proposals]
         await upload_photos(client, token, visits)
-        normal, (far, short, reused) = visits[:10], visits[10:]
+        normal, (far, short, reused, wrong_nik) = visits[:30], visits[30:]
         planted = [
             dataclasses.replace(far, position=Position(lat=CENTRE[0] + 0.1, lon=CENTRE[1], accuracy_m=8)),
             dataclasses.replace(short, ended_at=short.started_at + (short.ended_at - short.started_at) / 10),
             dataclasses.replace(reused, photos=normal[0].photos),
+            dataclasses.replace(wrong_nik, findings=wrong_nik.findings.model_copy(
+                update={"nik_entered": "3571014101900002"})),
         ]
         flags = []
         for i, visit in enumerate(normal + planted):
@@ -48,5 +52,6 @@ async def test_flags_are_computed_from_the_village_visits_stored_in_postgresql(v
             [result] = answer.json()["results"]
             assert result["status"] == "created", result
             flags.append(result["flags"])
-        assert flags[:10] == [[]] * 10
-        assert flags[10:] == [["far_from_household", "far_from_village"], ["duration_outlier"], ["photo_reused"]]
+        assert flags[:30] == [[]] * 30
+        assert flags[30:] == [["far_from_household", "far_from_village"], ["duration_outlier"], ["photo_reused"],
+                              ["nik_mismatch"]]
