@@ -48,7 +48,10 @@ async def on_prelist(client, token, proposals, *, via_kafka: bool = False) -> li
         for proposal in proposals:
             await handlers.handle_proposal_submitted(
                 proposal, PostgresVerificationUnitOfWork(client.app.state.runtime.pool, PROPOSALS))
-    return await eventually(lambda: prelist(client, token), until=lambda e: len(e) == len(proposals))
+    wanted = {p.proposal_id for p in proposals}
+    entries = await eventually(lambda: prelist(client, token),
+                               until=lambda e: wanted <= {entry["proposal_id"] for entry in e})
+    return [e for e in entries if e["proposal_id"] in wanted]
 
 
 def as_json(visit) -> dict:

@@ -53,7 +53,7 @@ async def project_visit(connection: asyncpg.Connection, visit: Visit, entry: Pre
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
         ON CONFLICT (visit_id) DO UPDATE SET status = excluded.status, reviewed_by = excluded.reviewed_by,
             review_reason = excluded.review_reason, version = excluded.version
-        WHERE visits.version < excluded.version
+        WHERE visits.version <= excluded.version  -- a replay of the same version rewrites it unchanged
         """,
         visit.id, recorded.client_visit_id, recorded.entry_id, recorded.proposal_id, entry.region_code,
         entry.household_key, recorded.enumerator, recorded.started_at, recorded.ended_at, recorded.duration_seconds,
