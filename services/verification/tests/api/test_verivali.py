@@ -134,3 +134,9 @@ async def test_wrong_role_other_region_and_missing_entry_get_the_same_403(verifi
         assert wrong_role.json()["type"].endswith("operation-not-allowed")
         read_elsewhere = await client.get(f"/v1/prelists/{OTHER_VILLAGE}", headers=token())
         assert read_elsewhere.status_code == 403
+        own = await client.get("/v1/prelist-entries/prelist-p-0", headers=token())
+        foreign = await client.get("/v1/prelist-entries/prelist-p-0", headers=outsider)
+        absent = await client.get("/v1/prelist-entries/prelist-nowhere", headers=token())
+        assert own.status_code == 200 and own.json()["names"] == list(submitted("p-0", seed=0).names)
+        assert (foreign.status_code, absent.status_code) == (403, 403)
+        assert foreign.json()["type"] == absent.json()["type"] and foreign.json()["title"] == absent.json()["title"]
