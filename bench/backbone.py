@@ -10,7 +10,8 @@ are set, then prints one table:
 - publishing: the outbox relay draining the store to Kafka vs a raw aiokafka producer sending the
   same records;
 - consuming: the idempotent consumer (a batch's effect rows, inbox rows and position in one
-  transaction) vs a raw aiokafka consumer writing the same rows with asyncpg in batches of the same size.
+  transaction), once with a handler per event and once with a batch handler (one executemany per
+  batch), vs a raw aiokafka consumer writing the same rows with asyncpg in batches of the same size.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 from siks_events import kafka
-from siks_events.consumer import IdempotentConsumer
+from siks_events.consumer import BatchHandler, IdempotentConsumer
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
 from siks_events.model import Cause, PendingEvent
@@ -134,8 +135,17 @@ async def publish_raw(pool, bootstrap: str, prefix: str, events: int) -> float:
 BATCH = 500
 
 
-async def consume_ours(pool, bootstrap: str, prefix: str, events: int) -> float:
-    await pool.execute("CREATE TABLE IF NOT EXISTS effects (event_id text NOT NULL, n int NOT NULL)")
+class BatchedRows(BatchHandler):
+    """The same effect rows, written with one executemany per batch (the consumer's BatchHandler protocol)."""
+
+    async def apply(self, events, connection) -> None:
+        await connection.executemany("INSERT INTO effects_batched (event_id, n) VALUES ($1, $2)",
+                                     [(envelope.id, event.n) for event, envelope in events])
+
+
+async def consume_ours(pool, bootstrap: str, prefix: str, events: int, *, batched: bool = False) -> float:
+    table = "effects_batched" if batched else "effects"
+    await pool.execute(f"CREATE TABLE IF NOT EXISTS {table} (event_id text NOT NULL, n int NOT NULL)")
 
     async def one_row(event, envelope, uow) -> None:
         async def write(u) -> None:
@@ -145,8 +155,9 @@ async def consume_ours(pool, bootstrap: str, prefix: str, events: int) -> float:
             uow.after_events(write)
             await uow.commit()
 
-    consumer = IdempotentConsumer(name="bench", pool=pool, bootstrap_servers=bootstrap, topics=[SampleRecorded.topic],
-                                  handler=one_row, topic_prefix=prefix, batch_size=BATCH)
+    consumer = IdempotentConsumer(name="bench-batched" if batched else "bench", pool=pool, bootstrap_servers=bootstrap,
+                                  topics=[SampleRecorded.topic], handler=BatchedRows() if batched else one_row,
+                                  topic_prefix=prefix, batch_size=BATCH)
     task = asyncio.create_task(consumer.run())
     # Timed from the first applied batch on, like the raw consumer: joining the group is not the work.
     while consumer.applied == 0:
@@ -227,9 +238,11 @@ async def main(events: int, writers: int) -> None:
                  await appends_raw(pool, events, writers)),
                 ("publish to Kafka", await publish_ours(pool, bootstrap, prefix, events),
                  await publish_raw(pool, bootstrap, prefix, events)),
-                ("consume from Kafka", await consume_ours(pool, bootstrap, prefix, events),
-                 await consume_raw(pool, bootstrap, prefix, events)),
             ]
+            raw_consumer = await consume_raw(pool, bootstrap, prefix, events)
+            rows += [("consume, a handler per event", await consume_ours(pool, bootstrap, prefix, events), raw_consumer),
+                     ("consume, a batch handler", await consume_ours(pool, bootstrap, prefix, events, batched=True),
+                      raw_consumer)]
         finally:
             await pool.close()
             connection = await asyncpg.connect(asyncpg_dsn(database_url))

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 
 from siks_events import http, kafka, migrations, telemetry
 from siks_events.auth import CurrentActor, TokenVerifier
-from siks_events.consumer import Handler, IdempotentConsumer
+from siks_events.consumer import BatchHandler, Handler, IdempotentConsumer
 from siks_events.database import create_pool
 from siks_events.model import Cause
 from siks_events.relay import OutboxRelay
@@ -35,7 +35,7 @@ class ConsumerDefinition:
 
     name: str
     topics: list[str]
-    handler: Handler
+    handler: Handler | BatchHandler
     unit_of_work: Callable[[asyncpg.Pool, Cause], PostgresUnitOfWork] | None = None
     """Builds the unit of work the handler receives; the library's plain one by default."""
 

@@ -4,8 +4,8 @@
 transient from permanent, `inbox`, `positions` and `dead_letters` keep what the batch writes.
 """
 
-from siks_events.consumer.batch import Handler, UnitOfWorkFactory, cause_of
+from siks_events.consumer.batch import BatchHandler, Handler, UnitOfWorkFactory, cause_of
 from siks_events.consumer.group import IdempotentConsumer
 from siks_events.consumer.inbox import inbox_key
 
-__all__ = ["Handler", "IdempotentConsumer", "UnitOfWorkFactory", "cause_of", "inbox_key"]
+__all__ = ["BatchHandler", "Handler", "IdempotentConsumer", "UnitOfWorkFactory", "cause_of", "inbox_key"]

@@ -1,7 +1,8 @@
 """Apply a batch of one partition's records in one transaction: effects, inbox rows, dead letters
 and the partition's position commit together, so a redelivered batch changes nothing.
 
-The fast path runs every handler on the batch's connection with no savepoint. If any event fails,
+The fast path runs every handler on the batch's connection with no savepoint (a `BatchHandler` is
+called once with all the batch's new events, so a projection can write them with one statement). If any event fails,
 the whole transaction is undone and the batch is applied again event by event, each in a transaction
 of its own, so one bad event is dead-lettered without its neighbours and a lost race or a lock wait
 holds up only that event (long batch transactions of several partitions touching the same households
@@ -11,9 +12,10 @@ database away, a race lost again and again) propagate: the caller retries from t
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -36,6 +38,19 @@ Handler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
 """Applies one event: enters the unit of work it is given (only that one), changes aggregates, commits."""
 
 UnitOfWorkFactory = Callable[[Cause], PostgresUnitOfWork]
+
+
+class BatchHandler(abc.ABC):
+    """Applies many events at once on the consumer's connection, inside its transaction, in the order given.
+
+    For effects that are rows rather than aggregates (projections, copies of another service's data):
+    one multi-row statement per batch instead of one per event. The inbox, the position and the dead
+    letters stay the consumer's job; if the call fails, the events are offered again one at a time so
+    the one at fault is dead-lettered alone.
+    """
+
+    @abc.abstractmethod
+    async def apply(self, events: Sequence[tuple[Event, Envelope]], connection: asyncpg.Connection) -> None: ...
 
 
 @dataclass
@@ -80,7 +95,7 @@ class BatchApplier:
         *,
         consumer: str,
         pool: asyncpg.Pool,
-        handler: Handler,
+        handler: Handler | BatchHandler,
         uow_factory: UnitOfWorkFactory,
         max_attempts: int = 3,
         retry_delay: float = 0.2,
@@ -117,6 +132,7 @@ class BatchApplier:
         outcome = Outcome(position=Position.after(items[-1].record))
         done = await inbox.already_applied(connection, self.consumer, [i.key for i in items if i.envelope])
         applied: list[str] = []
+        fresh: list[Item] = []
         for item in items:
             if item.rejected is not None:
                 outcome.dead_letters.append(DeadLetter(item.record, item.rejected.reason_code, item.rejected.reason))
@@ -124,8 +140,14 @@ class BatchApplier:
                 outcome.duplicates += 1
             else:
                 done.add(item.key)
-                await self._run_handler(connection, item, savepoint=False)
+                fresh.append(item)
                 applied.append(item.key)
+        if isinstance(self.handler, BatchHandler):
+            if fresh:
+                await self.handler.apply([(i.event, i.envelope) for i in fresh], connection)  # type: ignore[misc]
+        else:
+            for item in fresh:
+                await self._run_handler(connection, item, savepoint=False)
         try:
             await inbox.remember(connection, self.consumer, applied)
         except asyncpg.UniqueViolationError:
@@ -209,6 +231,10 @@ class BatchApplier:
 
     async def _run_handler(self, connection: asyncpg.Connection, item: Item, *, savepoint: bool) -> None:
         assert item.envelope is not None and item.event is not None
+        if isinstance(self.handler, BatchHandler):
+            # the slow path already runs this event in a transaction of its own
+            await self.handler.apply([(item.event, item.envelope)], connection)
+            return
         uow = self.uow_factory(cause_of(item.envelope, self.consumer)).bind(connection, savepoint=savepoint)
         with telemetry.consumer_span(item.envelope, self.consumer):
             await self.handler(item.event, item.envelope, uow)

@@ -23,7 +23,7 @@ from aiokafka.structs import ConsumerRecord
 
 from siks_events import kafka
 from siks_events.consumer import inbox, positions
-from siks_events.consumer.batch import BatchApplier, Handler, Outcome, UnitOfWorkFactory
+from siks_events.consumer.batch import BatchApplier, BatchHandler, Handler, Outcome, UnitOfWorkFactory
 from siks_events.consumer.dead_letters import DeadLetterSender
 from siks_events.consumer.failures import is_transient
 from siks_events.consumer.positions import Position
@@ -45,7 +45,7 @@ class IdempotentConsumer:
         pool: asyncpg.Pool,
         bootstrap_servers: str,
         topics: list[str],
-        handler: Handler,
+        handler: Handler | BatchHandler,
         uow_factory: UnitOfWorkFactory | None = None,
         topic_prefix: str = "",
         max_attempts: int = 3,
