@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from siks_events.blobs import BlobStore
 from siks_events.catalog.proposals import ProposalSubmitted
-from siks_events.catalog.verification import PrelistEntryAdded, QualityFlag
+from siks_events.catalog.verification import Photo, PrelistEntryAdded, QualityFlag
 
 from siks_verification.application.uow import VerificationUnitOfWork
 from siks_verification.domain import commands
 from siks_verification.domain.errors import PhotoNotStored
 from siks_verification.domain.prelist import PrelistEntry, entry_id_for
-from siks_verification.domain.quality import VisitFacts, Yardstick, quality_flags
+from siks_verification.domain.quality import VisitFacts, quality_flags
 from siks_verification.domain.visit import Visit, visit_id_for
 
 
@@ -59,6 +59,17 @@ async def handle_assign_entry(cmd: commands.AssignEntry, uow: VerificationUnitOf
         await uow.commit()
 
 
+async def ensure_photos_stored(photos: tuple[Photo, ...], blobs: BlobStore) -> None:
+    """Every photo a visit names was uploaded first, with the type and size the visit claims."""
+    for index, photo in enumerate(photos):
+        stored = await blobs.info(photo.sha256)
+        if stored is None:
+            raise PhotoNotStored(f"photo {photo.sha256} was not uploaded first", field=f"photos/{index}/sha256")
+        if (stored.content_type, stored.size) != (photo.content_type, photo.size):
+            raise PhotoNotStored(f"photo {photo.sha256} is stored as {stored.content_type} of {stored.size} bytes",
+                                 field=f"photos/{index}")
+
+
 async def handle_record_visit(cmd: commands.RecordVisit, uow: VerificationUnitOfWork, *, blobs: BlobStore) -> VisitReceipt:
     """Record one uploaded visit with its quality flags; a visit already recorded is answered as it stands."""
     enumerator = uow.cause.actor
@@ -68,25 +79,13 @@ async def handle_record_visit(cmd: commands.RecordVisit, uow: VerificationUnitOf
             assert existing.recorded is not None
             return VisitReceipt(existing.id, created=False, flags=existing.recorded.flags)
         entry = await uow.accessible_entry(cmd.entry_id)
-        for index, photo in enumerate(cmd.photos):
-            stored = await blobs.info(photo.sha256)
-            if stored is None:
-                raise PhotoNotStored(f"photo {photo.sha256} was not uploaded first", field=f"photos/{index}/sha256")
-            if (stored.content_type, stored.size) != (photo.content_type, photo.size):
-                raise PhotoNotStored(f"photo {photo.sha256} is stored as {stored.content_type} of {stored.size} bytes",
-                                     field=f"photos/{index}")
-        hashes = [p.sha256 for p in cmd.photos]
-        assert entry.added is not None
+        await ensure_photos_stored(cmd.photos, blobs)
         facts = VisitFacts(
             enumerator=enumerator, household_key=entry.household_key,
             duration_seconds=int((cmd.ended_at - cmd.started_at).total_seconds()), position=cmd.position,
-            photo_hashes=tuple(hashes), nik_entered=cmd.findings.nik_entered,
+            photo_hashes=tuple(p.sha256 for p in cmd.photos), nik_entered=cmd.findings.nik_entered,
         )
-        yardstick = Yardstick(
-            household_location=entry.last_known_location, proposal_niks=entry.added.niks,
-            peers=tuple(await uow.village_peers(entry.region_code)),
-            photo_households=await uow.photo_households(hashes),
-        )
+        yardstick = await uow.yardstick(entry, facts.photo_hashes)
         visit = Visit.record(
             entry, client_visit_id=cmd.client_visit_id, enumerator=enumerator, started_at=cmd.started_at,
             ended_at=cmd.ended_at, position=cmd.position, photos=cmd.photos, findings=cmd.findings,

@@ -10,7 +10,7 @@ from siks_events.uow import UnitOfWork
 
 from siks_verification.domain.errors import VisitNotFound
 from siks_verification.domain.prelist import PrelistEntry
-from siks_verification.domain.quality import PeerVisit
+from siks_verification.domain.quality import PeerVisit, Yardstick
 from siks_verification.domain.visit import Visit
 
 
@@ -49,6 +49,14 @@ class VerificationUnitOfWork(UnitOfWork, abc.ABC):
         if visit is None or entry is None:  # pragma: no cover - require_access has refused already
             raise VisitNotFound(visit_id)
         return visit, entry
+
+    async def yardstick(self, entry: PrelistEntry, photo_hashes: tuple[str, ...]) -> Yardstick:
+        """What a new visit to `entry` is checked against: the household as proposed, the village's visits, the photos."""
+        return Yardstick(
+            household_location=entry.last_known_location, proposal_niks=entry.proposal_niks,
+            peers=tuple(await self.village_peers(entry.region_code)),
+            photo_households=await self.photo_households(list(photo_hashes)),
+        )
 
     @property
     def actor(self) -> Actor:

@@ -76,6 +76,12 @@ class PrelistEntry(Aggregate):
         return self.added.proposal_id
 
     @property
+    def proposal_niks(self) -> tuple[str, ...]:
+        """The NIKs of the people the proposal concerns."""
+        assert self.added is not None
+        return self.added.niks
+
+    @property
     def household_key(self) -> str:
         assert self.added is not None
         return household_key_of(self.added)
