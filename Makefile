@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PACKAGES := libs/events services/registry services/proposals services/verification services/lks services/integration
+PACKAGES := libs/events services/registry services/proposals services/verification services/lks services/integration services/eligibility
 STAMP := $(VENV)/.siks-installed
 
 .PHONY: install run test lint demo bench clean

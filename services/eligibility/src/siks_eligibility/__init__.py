@@ -1,0 +1,1 @@
+"""Programme eligibility and targeting (penetapan sasaran): who may receive PKH, Sembako, PBI JK and PIP."""

@@ -1,0 +1,70 @@
+"""Quotas per regency (kuota) and the reallocation of freed slots to the waiting list (daftar tunggu).
+
+Rules of reallocation, all deterministic:
+- A current beneficiary stays while its decision is eligible in the same regency. It ends when it is
+  not eligible (the decision's end reason), when its household now lives in another regency
+  (moved_away), or when the households assessed no longer include it (no_longer_entitled).
+- Free slots = quota - beneficiaries who stay (no quota: every eligible one gets a slot). A quota
+  lowered below the beneficiaries who stay evicts nobody; it only stops new grants.
+- Free slots go down the waiting list: eligible non-beneficiaries of the regency, poorest first
+  (welfare rank, whose ties are broken by household id; then NIK for person programmes).
+- Each ended beneficiary's slot, in beneficiary order (household id, then NIK), is paired with the
+  next newcomer; that pairing is a QuotaSlotReallocated event beside the EligibilityGranted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from siks_events.catalog.eligibility import EligibilityEnded, EligibilityGranted, EndReason, QuotaSlotReallocated
+from siks_events.catalog.registry import Program
+from siks_events.model import Event
+
+from siks_eligibility.domain.assessment import Assessment
+from siks_eligibility.domain.decision import Beneficiary, Decision
+
+
+def _ending(assessment: Assessment, program: Program, regency: str, beneficiary: Beneficiary) -> EndReason | None:
+    decision = assessment.decision(program, beneficiary)
+    if decision is None:
+        return EndReason.NO_LONGER_ENTITLED
+    if decision.regency != regency:
+        return EndReason.MOVED_AWAY
+    return None if decision.eligible else decision.end_reason
+
+
+def reallocate(
+    assessment: Assessment, *, program: Program, regency: str, quota: int | None, beneficiaries: Iterable[Beneficiary]
+) -> list[Event]:
+    """The events that bring a regency's beneficiaries of `program` in line with the assessment and the quota."""
+    current = sorted(set(beneficiaries))
+    ended = [(b, reason) for b in current if (reason := _ending(assessment, program, regency, b)) is not None]
+    staying = len(current) - len(ended)
+    waiting = [d for d in assessment.ranked_eligible(program, regency) if d.beneficiary not in set(current)]
+    free = len(waiting) if quota is None else max(0, quota - staying)
+    newcomers = waiting[:free]
+    rule_version = assessment.rules[program].version
+    common = {"program": program, "regency": regency, "effective_on": assessment.basis.on,
+              "weights_version": assessment.weights.version, "log_position": assessment.basis.log_position}
+    events: list[Event] = []
+    for index, (beneficiary, reason) in enumerate(ended):
+        events.append(EligibilityEnded(household_id=beneficiary.household_id, nik=beneficiary.nik, reason=reason,
+                                       rule_version=rule_version, **common))
+        if index < len(newcomers):
+            events.extend(_grant(newcomers[index], common, freed_by=(beneficiary, reason)))
+    for newcomer in newcomers[len(ended):]:
+        events.extend(_grant(newcomer, common))
+    return events
+
+
+def _grant(decision: Decision, common: dict, freed_by: tuple[Beneficiary, EndReason] | None = None) -> list[Event]:
+    to = decision.beneficiary
+    granted: list[Event] = [EligibilityGranted(
+        household_id=to.household_id, nik=to.nik, rule_version=decision.rule_version, welfare_rank=decision.welfare_rank,
+        decile=decision.decile, **common)]
+    if freed_by is not None:
+        previous, reason = freed_by
+        granted.append(QuotaSlotReallocated(
+            from_household_id=previous.household_id, from_nik=previous.nik, reason=reason, to_household_id=to.household_id,
+            to_nik=to.nik, to_welfare_rank=decision.welfare_rank, rule_version=decision.rule_version, **common))
+    return granted
