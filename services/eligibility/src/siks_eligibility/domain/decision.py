@@ -100,8 +100,10 @@ def pkh_components(member: Member, on: date, rule: PkhRule) -> list[str]:
 _COMPONENTS = ("pregnant", "young_child", "school_age_child", "elderly", "severe_disability")
 
 
-def _household_conditions(household: HouseholdState, rank: WelfareRank | None, rule: ProgramRule, on: date) -> list[Condition]:
-    in_dtks = household.in_registry_on(on)
+def _household_conditions(
+    household: HouseholdState, active: list[Member], rank: WelfareRank | None, rule: ProgramRule, on: date
+) -> list[Condition]:
+    in_dtks = bool(active) and not household.graduated_by(on)
     if household.graduated_by(on):
         detail = f"graduated on {household.graduated_on}"
     else:
@@ -114,19 +116,21 @@ def _household_conditions(household: HouseholdState, rank: WelfareRank | None, r
     ]
 
 
-def _household_reason(household: HouseholdState, on: date) -> EndReason:
+def _household_reason(household: HouseholdState, active: list[Member], on: date) -> EndReason:
     if household.graduated_by(on):
         return EndReason.GRADUATED
-    if not household.active_members(on):
+    if not active:
         statuses = {m.status_on(on) for m in household.members.values()}
         return EndReason.DECEASED if MemberStatus.DECEASED in statuses else EndReason.MOVED_OUT
     return EndReason.NO_LONGER_ENTITLED
 
 
-def _inputs(household: HouseholdState, rank: WelfareRank | None, on: date, **more: object) -> Mapping[str, object]:
+def _inputs(
+    household: HouseholdState, active: list[Member], rank: WelfareRank | None, on: date, **more: object
+) -> Mapping[str, object]:
     return MappingProxyType({
         "region_code": household.region_on(on),
-        "active_members": len(household.active_members(on)),
+        "active_members": len(active),
         "welfare_score": rank.score.total if rank else None,
         "welfare_points": dict(rank.score.points) if rank else None,
         "welfare_rank": f"{rank.rank} of {rank.of}" if rank else None,
@@ -140,11 +144,12 @@ def decide_household(
 ) -> Decision:
     """PKH or Sembako for one household on `basis.on`."""
     on = basis.on
-    conditions = _household_conditions(household, rank, rule, on)
+    active_members = household.active_members(on)
+    conditions = _household_conditions(household, active_members, rank, rule, on)
     more: dict[str, object] = {}
     component_gone: EndReason | None = None
     if isinstance(rule, PkhRule):
-        active = {m.nik: pkh_components(m, on, rule) for m in household.active_members(on)}
+        active = {m.nik: pkh_components(m, on, rule) for m in active_members}
         more["components"] = {nik: found for nik, found in active.items() if found}
         for name in _COMPONENTS:
             holders = sorted(nik for nik, found in active.items() if name in found)
@@ -160,13 +165,14 @@ def decide_household(
     eligible = all(c.passed for c in conditions if c.required)
     reason = None
     if not eligible:
-        reason = _household_reason(household, on)
+        reason = _household_reason(household, active_members, on)
         if reason is EndReason.NO_LONGER_ENTITLED and component_gone and conditions[1].passed:
             reason = component_gone
     return Decision(
         program=rule.program, beneficiary=Beneficiary(household.household_id), eligible=eligible,
         regency=household.regency_on(on), rule_version=rule.version, weights_version=weights_version, basis=basis,
-        household_position=household.last_position, conditions=tuple(conditions), inputs=_inputs(household, rank, on, **more),
+        household_position=household.last_position, conditions=tuple(conditions),
+        inputs=_inputs(household, active_members, rank, on, **more),
         welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None,
         end_reason=reason,
     )
@@ -177,7 +183,8 @@ def decide_persons(
 ) -> list[Decision]:
     """PBI JK or PIP for every member the household has recorded, in NIK order."""
     on = basis.on
-    household_conditions = _household_conditions(household, rank, rule, on)
+    active_members = household.active_members(on)
+    household_conditions = _household_conditions(household, active_members, rank, rule, on)
     decisions = []
     for nik in sorted(household.members):
         member = household.members[nik]
@@ -192,12 +199,12 @@ def decide_persons(
         eligible = all(c.passed for c in conditions)
         reason = None
         if not eligible:
-            reason = _END_REASON.get(status) or _household_reason(household, on)
+            reason = _END_REASON.get(status) or _household_reason(household, active_members, on)
         decisions.append(Decision(
             program=rule.program, beneficiary=Beneficiary(household.household_id, nik), eligible=eligible,
             regency=household.regency_on(on), rule_version=rule.version, weights_version=weights_version, basis=basis,
             household_position=household.last_position, conditions=tuple(conditions),
-            inputs=_inputs(household, rank, on, age=age, status=status.value, education=member.education.value,
+            inputs=_inputs(household, active_members, rank, on, age=age, status=status.value, education=member.education.value,
                            attending_school=member.attending_school),
             welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None, end_reason=reason,
         ))

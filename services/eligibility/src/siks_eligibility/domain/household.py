@@ -108,6 +108,8 @@ class Member:
     def status_on(self, day: date) -> MemberStatus:
         """The status in effect on `day`: the latest change that took effect on or before it."""
         current = MemberStatus.ACTIVE
+        if not self.changes:  # most members: no need to sort anything
+            return current
         for change in sorted(self.changes, key=lambda c: c.since):
             if change.since <= day:
                 current = change.status
