@@ -34,7 +34,7 @@ def test_pkh_needs_a_component_member_and_a_decile_within_the_limit():
     assert _pkh(person(years_before(ON, 3))).eligible
     without_component = _pkh(person(years_before(ON, 30)))
     assert not without_component.eligible and not without_component.condition("has_component").passed
-    assert without_component.end_reason is EndReason.NO_LONGER_ENTITLED
+    assert (without_component.end_reason, without_component.ended_on) == (EndReason.NO_LONGER_ENTITLED, ON)
 
 
 def test_a_decile_exactly_at_the_limit_qualifies_and_the_next_one_does_not():
@@ -86,7 +86,7 @@ def test_a_component_who_died_before_the_day_counts_no_more_and_death_is_the_rea
     ranked_at(log, "h1", head(), grandmother, decile=1)
     log.record(MemberDeceased(household_id="h1", nik=grandmother.nik, died_on=DAY_BEFORE))
     decision = log.assess().decision(Program.PKH, Beneficiary("h1"))
-    assert not decision.eligible and decision.end_reason is EndReason.DECEASED
+    assert not decision.eligible and (decision.end_reason, decision.ended_on) == (EndReason.DECEASED, DAY_BEFORE)
     assert log.assess(on=DAY_BEFORE - timedelta(days=1)).decision(Program.PKH, Beneficiary("h1")).eligible
 
 
@@ -107,7 +107,7 @@ def test_a_graduated_household_and_its_members_are_eligible_for_nothing():
     log.record(HouseholdGraduated(household_id="h1", graduated_on=ON, reason="mampu"))
     decisions = log.assess().for_household("h1")
     assert {d.program for d in decisions} == {Program.PKH, Program.SEMBAKO, Program.PBI_JK, Program.PIP}
-    assert all(not d.eligible and d.end_reason is EndReason.GRADUATED for d in decisions)
+    assert all(not d.eligible and (d.end_reason, d.ended_on) == (EndReason.GRADUATED, ON) for d in decisions)
     assert log.assess(on=DAY_BEFORE).decision(Program.PIP, Beneficiary("h1", child.nik)).eligible
 
 

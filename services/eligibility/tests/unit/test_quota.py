@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from siks_eligibility.domain.decision import Beneficiary
 from siks_eligibility.domain.quota import reallocate
@@ -115,3 +115,19 @@ def test_a_slot_of_a_person_programme_passes_from_person_to_person():
         ("EligibilityEnded", "a"), ("EligibilityGranted", "b"), ("QuotaSlotReallocated", "b")]
     assert events[0].nik == grandmothers["a"] and events[2].from_nik == grandmothers["a"]
     assert events[1].nik == min(log.state("b").members)  # in a household, persons wait in NIK order
+
+
+def test_a_death_recorded_late_ends_the_membership_on_the_day_of_death_and_grants_the_slot_from_the_day_assessed():
+    log, grandmothers = _pkh_regency()
+    log.record(MemberDeceased(household_id="a", nik=grandmothers["a"], died_on=date(2026, 2, 20)),
+               at=datetime(2026, 3, 10, tzinfo=UTC))
+    ended, granted, reallocated = _pkh(log, {"a", "b"}, on=date(2026, 3, 10))
+    assert (ended.effective_on, ended.reason) == (date(2026, 2, 20), EndReason.DECEASED)
+    assert granted.effective_on == reallocated.effective_on == date(2026, 3, 10)
+
+
+def test_a_household_that_moved_away_leaves_its_old_regency_on_the_day_it_moved():
+    log, _ = _pkh_regency()
+    log.record(HouseholdMoved(household_id="b", from_region=VILLAGE, to_region=OTHER_REGENCY_VILLAGE,
+                              moved_on=date(2026, 2, 2)))
+    assert _pkh(log, {"a", "b"})[0].effective_on == date(2026, 2, 2)

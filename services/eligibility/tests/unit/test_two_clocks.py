@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from siks_eligibility.domain.assessment import assess
 from siks_eligibility.domain.decision import Beneficiary
 from siks_events.catalog.eligibility import EndReason
 from siks_events.catalog.registry import MemberDeceased, Program
 
-from .builders import ON, Log, head, person, ranked_at, years_before
+from .builders import ON, RULES, WEIGHTS, Log, head, person, ranked_at, years_before
 
 END_OF_1_MARCH = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
 RECORDED_10_MARCH = datetime(2026, 3, 10, 8, tzinfo=UTC)
@@ -46,3 +47,17 @@ def test_a_death_effective_after_the_day_changes_neither_answer_about_that_day()
     log.record(MemberDeceased(household_id="h1", nik=grandmother.nik, died_on=date(2026, 3, 2)), at=RECORDED_10_MARCH)
     assert log.assess(known_at=END_OF_1_MARCH).decision(Program.PKH, Beneficiary("h1")).eligible
     assert log.assess().decision(Program.PKH, Beneficiary("h1")).eligible
+
+
+def test_a_decision_recomputed_from_the_log_position_it_names_is_the_same_decision():
+    grandmother = person(years_before(ON, 70))
+    log = Log()
+    ranked_at(log, "h1", head(), grandmother, decile=1)
+    first = log.assess().decision(Program.PKH, Beneficiary("h1"))
+    log.record(MemberDeceased(household_id="h1", nik=grandmother.nik, died_on=date(2026, 2, 20)))
+
+    position = first.basis.log_position
+    replayed = [s for h in log.histories.values() if (s := h.as_known_up_to(position)) is not None]
+    again = assess(replayed, on=first.basis.on, rules=RULES, weights=WEIGHTS, log_position=position)
+    assert again.decision(Program.PKH, Beneficiary("h1")) == first
+    assert not log.assess().decision(Program.PKH, Beneficiary("h1")).eligible

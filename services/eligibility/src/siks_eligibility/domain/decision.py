@@ -70,6 +70,8 @@ class Decision:
     welfare_rank: int | None = None
     decile: int | None = None
     end_reason: EndReason | None = None  # why it is not eligible, in the terms an ended membership reports
+    ended_on: date | None = None  # when that reason took effect: a death's, move's or graduation's date, else `basis.on`
+    in_regency_since: date | None = None  # when the household moved to its regency; None: there since registration
 
     def condition(self, name: str) -> Condition:
         """The condition called `name`; KeyError if the rule has none."""
@@ -116,13 +118,23 @@ def _household_conditions(
     ]
 
 
-def _household_reason(household: HouseholdState, active: list[Member], on: date) -> EndReason:
+Ending = tuple[EndReason, date]
+
+
+def _gone(member: Member, on: date) -> Ending | None:
+    change = member.change_on(on)
+    return (_END_REASON[change.status], change.since) if change else None
+
+
+def _household_ending(household: HouseholdState, active: list[Member], on: date) -> Ending:
+    """Why a household is out, dated: graduation, its last member leaving, or (rules, data) the day asked about."""
     if household.graduated_by(on):
-        return EndReason.GRADUATED
-    if not active:
-        statuses = {m.status_on(on) for m in household.members.values()}
-        return EndReason.DECEASED if MemberStatus.DECEASED in statuses else EndReason.MOVED_OUT
-    return EndReason.NO_LONGER_ENTITLED
+        return EndReason.GRADUATED, household.graduated_on
+    endings = [ending for m in household.members.values() if (ending := _gone(m, on))]
+    if not active and endings:
+        reason = EndReason.DECEASED if any(r is EndReason.DECEASED for r, _ in endings) else EndReason.MOVED_OUT
+        return reason, max(since for _, since in endings)
+    return EndReason.NO_LONGER_ENTITLED, on
 
 
 def _inputs(
@@ -147,7 +159,7 @@ def decide_household(
     active_members = household.active_members(on)
     conditions = _household_conditions(household, active_members, rank, rule, on)
     more: dict[str, object] = {}
-    component_gone: EndReason | None = None
+    component_gone: Ending | None = None
     if isinstance(rule, PkhRule):
         active = {m.nik: pkh_components(m, on, rule) for m in active_members}
         more["components"] = {nik: found for nik, found in active.items() if found}
@@ -158,23 +170,24 @@ def decide_household(
         conditions.append(Condition("has_component", any_component,
                                     "at least one active member is a PKH component" if any_component else "no component"))
         if not any_component:
-            # a component who is no longer active (died, moved out) is why the household lost PKH
-            gone = sorted((m.nik, m.status_on(on)) for m in household.members.values()
-                          if not m.active_on(on) and pkh_components(m, on, rule))
-            component_gone = _END_REASON[gone[0][1]] if gone else None
+            # the last component to leave (died, moved out) is why the household lost PKH
+            gone = sorted((ending[1], m.nik, ending) for m in household.members.values()
+                          if (ending := _gone(m, on)) and pkh_components(m, on, rule))
+            component_gone = gone[-1][2] if gone else None
     eligible = all(c.passed for c in conditions if c.required)
-    reason = None
+    ending = None
     if not eligible:
-        reason = _household_reason(household, active_members, on)
-        if reason is EndReason.NO_LONGER_ENTITLED and component_gone and conditions[1].passed:
-            reason = component_gone
+        ending = _household_ending(household, active_members, on)
+        if ending[0] is EndReason.NO_LONGER_ENTITLED and component_gone and conditions[1].passed:
+            ending = component_gone
     return Decision(
         program=rule.program, beneficiary=Beneficiary(household.household_id), eligible=eligible,
         regency=household.regency_on(on), rule_version=rule.version, weights_version=weights_version, basis=basis,
         household_position=household.last_position, conditions=tuple(conditions),
         inputs=_inputs(household, active_members, rank, on, **more),
         welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None,
-        end_reason=reason,
+        end_reason=ending[0] if ending else None, ended_on=ending[1] if ending else None,
+        in_regency_since=household.regency_since(on),
     )
 
 
@@ -197,15 +210,17 @@ def decide_persons(
                 Condition("school_level", member.education in rule.school_levels, member.education.value),
             ]
         eligible = all(c.passed for c in conditions)
-        reason = None
+        ending = None
         if not eligible:
-            reason = _END_REASON.get(status) or _household_reason(household, active_members, on)
+            ending = _gone(member, on) or _household_ending(household, active_members, on)
         decisions.append(Decision(
             program=rule.program, beneficiary=Beneficiary(household.household_id, nik), eligible=eligible,
             regency=household.regency_on(on), rule_version=rule.version, weights_version=weights_version, basis=basis,
             household_position=household.last_position, conditions=tuple(conditions),
             inputs=_inputs(household, active_members, rank, on, age=age, status=status.value, education=member.education.value,
                            attending_school=member.attending_school),
-            welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None, end_reason=reason,
+            welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None,
+            end_reason=ending[0] if ending else None, ended_on=ending[1] if ending else None,
+            in_regency_since=household.regency_since(on),
         ))
     return decisions

@@ -105,15 +105,20 @@ class Member:
             changes=previous.changes if previous else (), memberships=previous.memberships if previous else (),
         )
 
-    def status_on(self, day: date) -> MemberStatus:
-        """The status in effect on `day`: the latest change that took effect on or before it."""
-        current = MemberStatus.ACTIVE
-        if not self.changes:  # most members: no need to sort anything
-            return current
+    def change_on(self, day: date) -> StatusChange | None:
+        """The status change in effect on `day` (the latest that took effect on or before it); None while active."""
+        found = None
         for change in sorted(self.changes, key=lambda c: c.since):
             if change.since <= day:
-                current = change.status
-        return current
+                found = change
+        return found
+
+    def status_on(self, day: date) -> MemberStatus:
+        """The status in effect on `day`."""
+        if not self.changes:  # most members: no change to look through
+            return MemberStatus.ACTIVE
+        change = self.change_on(day)
+        return change.status if change else MemberStatus.ACTIVE
 
     def active_on(self, day: date) -> bool:
         return self.status_on(day) is MemberStatus.ACTIVE
@@ -147,6 +152,14 @@ class HouseholdState:
             if moved_on <= day:
                 region = to_region
         return region
+
+    def regency_since(self, day: date) -> date | None:
+        """The day the household came to the regency it lived in on `day`; None if it has been there since registration."""
+        regency, since = self.region_code[:4], None
+        for moved_on, to_region in sorted(self.moves):
+            if moved_on <= day and to_region[:4] != regency:
+                regency, since = to_region[:4], moved_on
+        return since
 
     def regency_on(self, day: date) -> str:
         """The regency or city (kabupaten/kota): the first 4 digits of the region code."""

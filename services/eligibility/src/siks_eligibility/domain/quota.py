@@ -10,11 +10,15 @@ Rules of reallocation, all deterministic:
   (welfare rank, whose ties are broken by household id; then NIK for person programmes).
 - Each ended beneficiary's slot, in beneficiary order (household id, then NIK), is paired with the
   next newcomer; that pairing is a QuotaSlotReallocated event beside the EligibilityGranted.
+- An ending is dated when its cause took effect (the death, the move, the graduation), so a death
+  recorded late ends the membership in the past: the compensating event subscribers such as BPJS
+  need. Grants and reallocations take effect on the day assessed: a newcomer gains nothing retroactively.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from siks_events.catalog.eligibility import EligibilityEnded, EligibilityGranted, EndReason, QuotaSlotReallocated
 from siks_events.catalog.registry import Program
@@ -24,13 +28,16 @@ from siks_eligibility.domain.assessment import Assessment
 from siks_eligibility.domain.decision import Beneficiary, Decision
 
 
-def _ending(assessment: Assessment, program: Program, regency: str, beneficiary: Beneficiary) -> EndReason | None:
+def _ending(assessment: Assessment, program: Program, regency: str, beneficiary: Beneficiary) -> tuple[EndReason, date] | None:
+    """Why and from when a beneficiary leaves the regency's programme; None if it stays."""
     decision = assessment.decision(program, beneficiary)
     if decision is None:
-        return EndReason.NO_LONGER_ENTITLED
+        return EndReason.NO_LONGER_ENTITLED, assessment.basis.on
     if decision.regency != regency:
-        return EndReason.MOVED_AWAY
-    return None if decision.eligible else decision.end_reason
+        return EndReason.MOVED_AWAY, decision.in_regency_since or assessment.basis.on
+    if decision.eligible:
+        return None
+    return decision.end_reason, decision.ended_on
 
 
 def reallocate(
@@ -38,7 +45,7 @@ def reallocate(
 ) -> list[Event]:
     """The events that bring a regency's beneficiaries of `program` in line with the assessment and the quota."""
     current = sorted(set(beneficiaries))
-    ended = [(b, reason) for b in current if (reason := _ending(assessment, program, regency, b)) is not None]
+    ended = [(b, *ending) for b in current if (ending := _ending(assessment, program, regency, b)) is not None]
     staying = len(current) - len(ended)
     waiting = [d for d in assessment.ranked_eligible(program, regency) if d.beneficiary not in set(current)]
     free = len(waiting) if quota is None else max(0, quota - staying)
@@ -47,9 +54,9 @@ def reallocate(
     common = {"program": program, "regency": regency, "effective_on": assessment.basis.on,
               "weights_version": assessment.weights.version, "log_position": assessment.basis.log_position}
     events: list[Event] = []
-    for index, (beneficiary, reason) in enumerate(ended):
+    for index, (beneficiary, reason, ended_on) in enumerate(ended):
         events.append(EligibilityEnded(household_id=beneficiary.household_id, nik=beneficiary.nik, reason=reason,
-                                       rule_version=rule_version, **common))
+                                       rule_version=rule_version, **{**common, "effective_on": ended_on}))
         if index < len(newcomers):
             events.extend(_grant(newcomers[index], common, freed_by=(beneficiary, reason)))
     for newcomer in newcomers[len(ended):]:
