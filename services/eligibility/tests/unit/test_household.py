@@ -138,3 +138,15 @@ def test_age_counts_completed_years_and_a_leap_day_birthday_falls_on_the_first_o
     assert age_on(date(2020, 3, 1), date(2026, 3, 1)) == 6
     assert age_on(date(2008, 2, 29), date(2026, 2, 28)) == 17
     assert age_on(date(2008, 2, 29), date(2026, 3, 1)) == 18
+
+
+def test_a_member_who_moved_out_and_was_added_again_is_active_from_the_day_that_was_recorded():
+    son = person(years_before(ON, 25))
+    log = Log()
+    log.record(registered("h1", head(), son),
+               MemberMovedOut(household_id="h1", nik=son.nik, from_region=VILLAGE, to_region="3571011002",
+                              moved_on=date(2026, 1, 10)))
+    log.record(MemberAdded(household_id="h1", nik=son.nik, person=son), at=MORNING + timedelta(days=40))
+    son_state = log.state("h1").members[son.nik]
+    assert son_state.status_on(date(2026, 2, 13)) is MemberStatus.MOVED_OUT
+    assert son_state.status_on((MORNING + timedelta(days=40)).date()) is MemberStatus.ACTIVE

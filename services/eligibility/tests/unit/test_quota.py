@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from siks_eligibility.domain.decision import Beneficiary
-from siks_eligibility.domain.quota import reallocate
+from siks_eligibility.domain.quota import enrolled, reallocate
 from siks_eligibility.domain.rules import PkhRule
 from siks_events import catalog
 from siks_events.catalog.eligibility import EligibilityEnded, EligibilityGranted, EndReason, QuotaSlotReallocated
-from siks_events.catalog.registry import HouseholdGraduated, HouseholdMoved, MemberDeceased, Program
+from siks_events.catalog.registry import (
+    HouseholdGraduated,
+    HouseholdMoved,
+    MemberDeceased,
+    Program,
+    ProgramEnded,
+    ProgramEnrolled,
+)
 
 from .builders import ON, OTHER_REGENCY_VILLAGE, REGENCY, RULES, VILLAGE, Log, head, person, registered, years_before
 
@@ -131,3 +138,14 @@ def test_a_household_that_moved_away_leaves_its_old_regency_on_the_day_it_moved(
     log.record(HouseholdMoved(household_id="b", from_region=VILLAGE, to_region=OTHER_REGENCY_VILLAGE,
                               moved_on=date(2026, 2, 2)))
     assert _pkh(log, {"a", "b"})[0].effective_on == date(2026, 2, 2)
+
+
+def test_the_registrys_open_memberships_name_the_current_beneficiaries():
+    log, grandmothers = _pkh_regency()
+    log.record(ProgramEnrolled(household_id="a", nik=grandmothers["a"], program=Program.PKH, start_date=date(2025, 1, 1)),
+               ProgramEnrolled(household_id="b", nik=grandmothers["b"], program=Program.PBI_JK, start_date=date(2025, 1, 1)),
+               ProgramEnrolled(household_id="c", nik=grandmothers["c"], program=Program.PKH, start_date=date(2025, 1, 1)),
+               ProgramEnded(household_id="c", nik=grandmothers["c"], program=Program.PKH, end_date=ON, reason="x"))
+    assert enrolled(log.states(), Program.PKH, ON) == {Beneficiary("a")}
+    assert enrolled(log.states(), Program.PKH, ON - timedelta(days=1)) == {Beneficiary("a"), Beneficiary("c")}
+    assert enrolled(log.states(), Program.PBI_JK, ON) == {Beneficiary("b", grandmothers["b"])}

@@ -184,6 +184,9 @@ class HouseholdState:
         members = dict(self.members)
         changes: dict[str, object] = {}
         match event:
+            case MemberAdded(person=person) if person.nik in members:
+                # someone who left and came back: active again from the day it was recorded, the only date there is
+                members[person.nik] = Member.of(person, members[person.nik]).changed(MemberStatus.ACTIVE, when.date(), when)
             case MemberAdded(person=person) | MemberUpdated(person=person):
                 members[person.nik] = Member.of(person, members.get(person.nik))
             case MemberRemoved(nik=nik):

@@ -26,6 +26,20 @@ from siks_events.model import Event
 
 from siks_eligibility.domain.assessment import Assessment
 from siks_eligibility.domain.decision import Beneficiary, Decision
+from siks_eligibility.domain.household import HouseholdState
+from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS
+
+
+def enrolled(households: Iterable[HouseholdState], program: Program, on: date) -> frozenset[Beneficiary]:
+    """The beneficiaries the registry's memberships (kepesertaan) show on `on`: for a household programme, every
+    household with a member enrolled; for a person programme, every enrolled person."""
+    found = set()
+    for household in households:
+        for member in household.members.values():
+            if any(m.program is program and m.start_date <= on and (m.end_date is None or on < m.end_date)
+                   for m in member.memberships):
+                found.add(Beneficiary(household.household_id, None if program in HOUSEHOLD_PROGRAMS else member.nik))
+    return frozenset(found)
 
 
 def _ending(assessment: Assessment, program: Program, regency: str, beneficiary: Beneficiary) -> tuple[EndReason, date] | None:
