@@ -18,7 +18,8 @@ from pathlib import Path
 
 # the domain under test; only `domain()` below uses it, the reference never does
 from siks_eligibility.domain.assessment import assess
-from siks_eligibility.domain.household import HouseholdHistory
+from siks_eligibility.domain.household import HouseholdHistory, HouseholdState
+from siks_eligibility.domain.simulation import simulate
 from siks_eligibility.policies import shipped_rules, shipped_weights
 from siks_events.catalog.registry import (
     Assets,
@@ -32,6 +33,7 @@ from siks_events.catalog.registry import (
     MemberRemoved,
     MemberUpdated,
     Person,
+    Program,
     ProgramEnrolled,
     SocioEconomicDataUpdated,
 )
@@ -296,11 +298,18 @@ def _latest(versions: list[dict], day: date) -> dict:
     return max(in_force, key=lambda v: (v["effective_from"], v["version"]))
 
 
-def reference(households: list[PlainHousehold], day: date, known_at: datetime | None) -> tuple[dict, dict]:
-    """(decile per household id, eligible beneficiaries per programme) computed straight from the plain data."""
+def reference(
+    households: list[PlainHousehold], day: date, known_at: datetime | None, overrides: dict | None = None
+) -> tuple[dict, dict, dict]:
+    """(decile, regency) per household id and eligible beneficiaries per programme, straight from the plain data.
+
+    `overrides` replaces rule parameters per programme: {"PKH": {"max_decile": 3}}.
+    """
     weights = _latest(json.loads((POLICIES / "weights.json").read_text())["versions"], day)
     rules = json.loads((POLICIES / "rules.json").read_text())["rules"]
-    rule = {name: _latest([r for r in rules if r["program"] == name], day) for name in ("PKH", "SEMBAKO", "PBI_JK", "PIP")}
+    rule = {name: {**_latest([r for r in rules if r["program"] == name], day), **(overrides or {}).get(name, {})}
+            for name in ("PKH", "SEMBAKO", "PBI_JK", "PIP")}
+    regencies = {}
     scored = defaultdict(list)
     views = {}
     for household in households:
@@ -314,6 +323,7 @@ def reference(households: list[PlainHousehold], day: date, known_at: datetime | 
             if moved_on <= day:
                 region = to
         views[household.id] = (view, active)
+        regencies[household.id] = region[:4]
         scored[region[:4]].append((_score(view, active, day, weights), household.id))
     deciles = {}
     for entries in scored.values():
@@ -335,7 +345,7 @@ def reference(households: list[PlainHousehold], day: date, known_at: datetime | 
             if (decile <= pip["max_decile"] and m["attending_school"] and pip["age_from"] <= age <= pip["age_to"]
                     and m["education"] in pip["school_levels"]):
                 eligible["PIP"].add((hid, m["nik"]))
-    return deciles, eligible
+    return deciles, eligible, regencies
 
 
 def _is_component(member: dict, day: date, pkh: dict) -> bool:
@@ -352,8 +362,8 @@ def _is_component(member: dict, day: date, pkh: dict) -> bool:
 # --- the domain ---------------------------------------------------------------------------------------------
 
 
-def domain(households: list[PlainHousehold], day: date, known_at: datetime | None) -> tuple[dict, dict, int]:
-    """(decile per household id, eligible beneficiaries per programme, log position) from the folded events."""
+def fold_registry(households: list[PlainHousehold], known_at: datetime | None) -> tuple[list[HouseholdState], int]:
+    """Every household folded from its events as known at `known_at`, and the log position that reflects."""
     logged = sorted(((at, i, event) for household in households for i, (event, at) in enumerate(to_events(household))),
                     key=lambda entry: (entry[0], entry[2].household_id, entry[1]))
     histories: dict[str, HouseholdHistory] = {}
@@ -361,7 +371,11 @@ def domain(households: list[PlainHousehold], day: date, known_at: datetime | Non
         histories.setdefault(event.household_id, HouseholdHistory(event.household_id)).record(
             event, position=position, recorded_at=at)
     states = [h.as_known_at(known_at) for h in histories.values()]
-    reached = max(s.last_position for s in states)
+    return states, max(s.last_position for s in states)
+
+
+def domain(states: list[HouseholdState], reached: int, day: date, known_at: datetime | None) -> tuple[dict, dict, int]:
+    """(decile per household id, eligible beneficiaries per programme, log position) from the folded events."""
     assessment = assess(states, on=day, rules=shipped_rules().rule_set(day), weights=shipped_weights().in_force(day),
                         log_position=reached, known_at=known_at)
     eligible = {p.value: {(b.household_id, b.nik) for b in assessment.eligible(p)} for p in assessment.rules.programs()}
@@ -374,8 +388,13 @@ REGISTRY = generate(HOUSEHOLDS)
 
 
 @cache
+def _folded(known_at: datetime | None) -> tuple[list[HouseholdState], int]:
+    return fold_registry(REGISTRY, known_at)
+
+
+@cache
 def _domain_on_the_day(known_at: datetime | None) -> tuple[dict, dict, int]:
-    return domain(REGISTRY, ON, known_at)
+    return domain(*_folded(known_at), ON, known_at)
 
 
 def _mismatches(expected: dict, actual: dict) -> dict[str, int]:
@@ -383,7 +402,7 @@ def _mismatches(expected: dict, actual: dict) -> dict[str, int]:
 
 
 def test_the_domain_agrees_with_the_reference_on_every_programme_as_known_now():
-    expected_deciles, expected = reference(REGISTRY, ON, None)
+    expected_deciles, expected, _ = reference(REGISTRY, ON, None)
     deciles, eligible, _ = _domain_on_the_day(None)
     assert deciles == expected_deciles
     assert _mismatches(expected, eligible) == {"PKH": 0, "SEMBAKO": 0, "PBI_JK": 0, "PIP": 0}
@@ -392,12 +411,30 @@ def test_the_domain_agrees_with_the_reference_on_every_programme_as_known_now():
 
 
 def test_the_domain_agrees_with_the_reference_as_known_at_the_end_of_the_day():
-    expected_deciles, expected = reference(REGISTRY, ON, END_OF_DAY)
+    expected_deciles, expected, _ = reference(REGISTRY, ON, END_OF_DAY)
     deciles, eligible, position = _domain_on_the_day(END_OF_DAY)
     assert deciles == expected_deciles
     assert _mismatches(expected, eligible) == {"PKH": 0, "SEMBAKO": 0, "PBI_JK": 0, "PIP": 0}
     _, now, now_position = _domain_on_the_day(None)
     assert position < now_position and now["PKH"] != eligible["PKH"]  # late records changed the answer as known now
+
+
+def test_simulating_lower_decile_limits_counts_exactly_the_losses_the_reference_counts():
+    _, before, regencies = reference(REGISTRY, ON, None)
+    _, after, _ = reference(REGISTRY, ON, None, overrides={"PKH": {"max_decile": 3}, "SEMBAKO": {"max_decile": 2}})
+    expected = defaultdict(int)
+    for program in ("PKH", "SEMBAKO"):
+        for household_id, _ in before[program] - after[program]:
+            expected[(regencies[household_id], program)] += 1
+
+    states, position = _folded(None)
+    current = shipped_rules().rule_set(ON)
+    proposed = current.replacing(current[Program.PKH].model_copy(update={"version": "pkh-sim", "max_decile": 3})).replacing(
+        current[Program.SEMBAKO].model_copy(update={"version": "sembako-sim", "max_decile": 2}))
+    shifts = simulate(states, on=ON, current=current, proposed=proposed, weights=shipped_weights().in_force(ON),
+                      log_position=position)
+    assert {(s.regency, s.program.value): s.households_losing for s in shifts if s.lost} == dict(expected)
+    assert not any(s.gained for s in shifts) and sum(expected.values()) > 300
 
 
 def test_the_generated_registry_reaches_the_edges_the_rules_care_about():

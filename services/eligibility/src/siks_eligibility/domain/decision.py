@@ -137,18 +137,15 @@ def _household_ending(household: HouseholdState, active: list[Member], on: date)
     return EndReason.NO_LONGER_ENTITLED, on
 
 
-def _inputs(
-    household: HouseholdState, active: list[Member], rank: WelfareRank | None, on: date, **more: object
-) -> Mapping[str, object]:
-    return MappingProxyType({
+def _inputs(household: HouseholdState, active: list[Member], rank: WelfareRank | None, on: date) -> dict[str, object]:
+    return {
         "region_code": household.region_on(on),
         "active_members": len(active),
         "welfare_score": rank.score.total if rank else None,
         "welfare_points": dict(rank.score.points) if rank else None,
         "welfare_rank": f"{rank.rank} of {rank.of}" if rank else None,
         "decile": rank.decile if rank else None,
-        **more,
-    })
+    }
 
 
 def decide_household(
@@ -184,7 +181,7 @@ def decide_household(
         program=rule.program, beneficiary=Beneficiary(household.household_id), eligible=eligible,
         regency=household.regency_on(on), rule_version=rule.version, weights_version=weights_version, basis=basis,
         household_position=household.last_position, conditions=tuple(conditions),
-        inputs=_inputs(household, active_members, rank, on, **more),
+        inputs=MappingProxyType({**_inputs(household, active_members, rank, on), **more}),
         welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None,
         end_reason=ending[0] if ending else None, ended_on=ending[1] if ending else None,
         in_regency_since=household.regency_since(on),
@@ -198,6 +195,8 @@ def decide_persons(
     on = basis.on
     active_members = household.active_members(on)
     household_conditions = _household_conditions(household, active_members, rank, rule, on)
+    household_inputs = _inputs(household, active_members, rank, on)
+    household_ending: Ending | None = None
     decisions = []
     for nik in sorted(household.members):
         member = household.members[nik]
@@ -212,13 +211,16 @@ def decide_persons(
         eligible = all(c.passed for c in conditions)
         ending = None
         if not eligible:
-            ending = _gone(member, on) or _household_ending(household, active_members, on)
+            ending = _gone(member, on)
+            if ending is None:
+                household_ending = household_ending or _household_ending(household, active_members, on)
+                ending = household_ending
         decisions.append(Decision(
             program=rule.program, beneficiary=Beneficiary(household.household_id, nik), eligible=eligible,
             regency=household.regency_on(on), rule_version=rule.version, weights_version=weights_version, basis=basis,
             household_position=household.last_position, conditions=tuple(conditions),
-            inputs=_inputs(household, active_members, rank, on, age=age, status=status.value, education=member.education.value,
-                           attending_school=member.attending_school),
+            inputs=MappingProxyType({**household_inputs, "age": age, "status": status.value,
+                                     "education": member.education.value, "attending_school": member.attending_school}),
             welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None,
             end_reason=ending[0] if ending else None, ended_on=ending[1] if ending else None,
             in_regency_since=household.regency_since(on),

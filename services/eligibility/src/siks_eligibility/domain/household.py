@@ -170,7 +170,7 @@ class HouseholdState:
 
     def active_members(self, day: date) -> list[Member]:
         """Members active on `day`, in NIK order."""
-        return [self.members[nik] for nik in sorted(self.members) if self.members[nik].active_on(day)]
+        return [member for _, member in sorted(self.members.items()) if member.active_on(day)]
 
     def in_registry_on(self, day: date) -> bool:
         """In DTKS on `day`: not graduated and at least one active member."""

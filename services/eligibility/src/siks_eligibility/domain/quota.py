@@ -58,10 +58,11 @@ def reallocate(
     assessment: Assessment, *, program: Program, regency: str, quota: int | None, beneficiaries: Iterable[Beneficiary]
 ) -> list[Event]:
     """The events that bring a regency's beneficiaries of `program` in line with the assessment and the quota."""
-    current = sorted(set(beneficiaries))
+    holding = set(beneficiaries)
+    current = sorted(holding)
     ended = [(b, *ending) for b in current if (ending := _ending(assessment, program, regency, b)) is not None]
     staying = len(current) - len(ended)
-    waiting = [d for d in assessment.ranked_eligible(program, regency) if d.beneficiary not in set(current)]
+    waiting = [d for d in assessment.ranked_eligible(program, regency) if d.beneficiary not in holding]
     free = len(waiting) if quota is None else max(0, quota - staying)
     newcomers = waiting[:free]
     rule_version = assessment.rules[program].version
