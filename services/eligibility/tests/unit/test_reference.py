@@ -2,7 +2,8 @@
 
 The reference below computes welfare scores, deciles and every programme's eligibility directly
 from the generated plain data (dicts), reading the shipped policy files as JSON. It shares no code
-with the domain: only `domain()` uses what this file imports from siks_eligibility.
+with the domain: what this file imports from siks_eligibility is used only on the domain's side
+(`fold_registry`, `domain` and the simulation), never by the functions under "the reference".
 Both clocks are compared: as known at the end of the day asked about, and as known now.
 """
 
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-# the domain under test; only `domain()` below uses it, the reference never does
+# the domain under test: used on the domain's side only, never by the reference
 from siks_eligibility.domain.assessment import assess
 from siks_eligibility.domain.household import HouseholdHistory, HouseholdState
 from siks_eligibility.domain.simulation import simulate
