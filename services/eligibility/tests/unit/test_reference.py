@@ -1,4 +1,4 @@
-"""Acceptance 1 in miniature: a generated registry of 2,400 households, folded through the domain, against a reference.
+"""Acceptance 1 in miniature: a generated registry of 2,000 households, folded through the domain, against a reference.
 
 The reference below computes welfare scores, deciles and every programme's eligibility directly
 from the generated plain data (dicts), reading the shipped policy files as JSON. It shares no code
@@ -41,7 +41,7 @@ from siks_events.catalog.registry import (
 
 ON = date(2026, 3, 1)
 END_OF_DAY = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
-HOUSEHOLDS = 2_400
+HOUSEHOLDS = 2_000
 POLICIES = Path(__file__).parents[2] / "src" / "siks_eligibility" / "policies"
 
 # --- the generated registry: plain data -------------------------------------------------------------------
