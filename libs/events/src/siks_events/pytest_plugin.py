@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from siks_events.auth import LocalIssuer
 
 
+SESSION_TIMEOUT_MS = 2_000
+"""Consumer groups in tests: a member that stopped without leaving holds a rejoin this long, not Kafka's 10 s."""
+
+
 @dataclass
 class Stack:
     database_url: str
@@ -127,6 +131,7 @@ def service_settings(siks_stack: Stack, local_issuer, topic_prefix: str):
             db_schema=f"{service}_{uuid.uuid4().hex[:8]}",
             topic_prefix=topic_prefix,
             kafka_partitions=3,
+            kafka_session_timeout_ms=SESSION_TIMEOUT_MS,
             auth_public_key_file=local_issuer.public_key_file,
         )
         values.update(overrides)

@@ -106,6 +106,7 @@ class Runtime:
                     partitions=s.kafka_partitions,
                     replication_factor=s.kafka_replication_factor,
                     batch_size=s.consumer_batch_size,
+                    session_timeout_ms=s.kafka_session_timeout_ms,
                     inbox_retention=timedelta(days=s.inbox_retention_days) if s.inbox_retention_days else None,
                 )
                 self.consumers.append(consumer)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     auth_audience: str = "siks-ng"
     relay_enabled: bool = True
     consumers_enabled: bool = True
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    """How long a consumer group waits for a silent member before giving its partitions to others. A member
+    that stops without leaving (killed, or a broker that ignores LeaveGroup) holds a rejoin up this long."""
     consumer_batch_size: int = Field(default=500, ge=1)
     """Records a consumer applies in one transaction."""
     inbox_retention_days: float | None = Field(default=30.0, gt=0)

@@ -201,6 +201,9 @@ class Stack:
         )
         env.setdefault("SIKS_BLOB_DIR", str(home() / "blobs"))  # photos of field visits, beside the other data
         env.setdefault("SIKS_BPJS_URL", f"http://127.0.0.1:{self.port('integration')}/v1/simulators/bpjs/notifications")
+        # A service restarted by the supervisor rejoins its consumer groups once its old member has timed
+        # out (the embedded broker does not act on LeaveGroup): 3 s here, Kafka's 10 s in production.
+        env.setdefault("SIKS_KAFKA_SESSION_TIMEOUT_MS", "3000")
         for service in DEFAULT_PORTS:
             child = Child(service, lambda service=service: self._launch_service(service, env))
             child.start()

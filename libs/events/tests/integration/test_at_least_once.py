@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from siks_events.consumer import IdempotentConsumer
 from siks_events.envelope import Envelope
+from siks_events.pytest_plugin import SESSION_TIMEOUT_MS
 from siks_events.relay import OutboxRelay
 from siks_events.uow import UnitOfWork
 
@@ -35,6 +36,7 @@ async def test_relay_and_broker_restarts_lose_nothing_and_effects_apply_exactly_
     consumer = IdempotentConsumer(
         name="effects", pool=store_pool, bootstrap_servers=bootstrap, topics=[TOPIC],
         handler=effect_handler(), topic_prefix=topic_prefix, check_interval=1.0, partitions=3,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
     )
 
     def new_relay() -> OutboxRelay:
@@ -87,7 +89,7 @@ async def test_garbage_and_unknown_events_are_dead_lettered_and_the_partition_mo
     topic = topic_prefix + TOPIC
     consumer = IdempotentConsumer(
         name="dlq-test", pool=store_pool, bootstrap_servers=siks_bootstrap_servers, topics=[TOPIC],
-        handler=effect_handler(), topic_prefix=topic_prefix,
+        handler=effect_handler(), topic_prefix=topic_prefix, session_timeout_ms=SESSION_TIMEOUT_MS,
     )
 
     def sample(event_id: str, type_: str = "siks.testing.sample-recorded.v1", data=None) -> Envelope:
@@ -142,7 +144,8 @@ async def test_an_event_whose_handler_changes_nothing_is_still_remembered_once(s
         return None  # never enters the unit of work
 
     consumer = IdempotentConsumer(name="ignoring", pool=store_pool, bootstrap_servers=siks_bootstrap_servers,
-                                  topics=[TOPIC], handler=ignore, topic_prefix=topic_prefix)
+                                  topics=[TOPIC], handler=ignore, topic_prefix=topic_prefix,
+                                  session_timeout_ms=SESSION_TIMEOUT_MS)
     envelope = Envelope(id="e-1", source="/test", type="siks.testing.sample-recorded.v1", subject="s-1",
                         time=datetime.now(UTC), data={"n": 1}, key="s-1")
     producer = AIOKafkaProducer(bootstrap_servers=siks_bootstrap_servers)

@@ -7,6 +7,7 @@ import pytest
 from siks_events import kafka
 from siks_events.consumer import BatchHandler, IdempotentConsumer
 from siks_events.model import RuleViolated
+from siks_events.pytest_plugin import SESSION_TIMEOUT_MS
 
 from .consumer_support import TOPIC, background, publish, sample, wait_until
 
@@ -37,7 +38,8 @@ async def effects(store_pool, siks_bootstrap_servers, topic_prefix):
 
 def consumer(pool, bootstrap, prefix, handler, name="projection") -> IdempotentConsumer:
     return IdempotentConsumer(name=name, pool=pool, bootstrap_servers=bootstrap, topics=[TOPIC], handler=handler,
-                              topic_prefix=prefix, partitions=3, check_interval=1.0, batch_size=200)
+                              topic_prefix=prefix, partitions=3, check_interval=1.0, batch_size=200,
+                              session_timeout_ms=SESSION_TIMEOUT_MS)
 
 
 async def rows(pool) -> int:

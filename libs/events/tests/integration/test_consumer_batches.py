@@ -12,6 +12,7 @@ from siks_events import kafka
 from siks_events.consumer import IdempotentConsumer
 from siks_events.consumer.inbox import prune
 from siks_events.model import Conflict, RuleViolated
+from siks_events.pytest_plugin import SESSION_TIMEOUT_MS
 
 from .consumer_support import TOPIC, background, effect_writer, publish, read_all, sample, wait_until
 
@@ -28,7 +29,8 @@ async def effects(store_pool, siks_bootstrap_servers, topic_prefix):
 
 def new_consumer(pool, bootstrap, prefix, handler, name="batched", **options) -> IdempotentConsumer:
     return IdempotentConsumer(name=name, pool=pool, bootstrap_servers=bootstrap, topics=[TOPIC], handler=handler,
-                              topic_prefix=prefix, partitions=3, check_interval=1.0, **options)
+                              topic_prefix=prefix, partitions=3, check_interval=1.0,
+                              session_timeout_ms=SESSION_TIMEOUT_MS, **options)
 
 
 async def count(pool, sql: str = "SELECT count(*) FROM effects") -> int:

@@ -52,6 +52,7 @@ class IdempotentConsumer:
         retry_delay: float = 0.2,
         check_interval: float = 5.0,
         batch_size: int = 500,
+        session_timeout_ms: int = 10_000,
         max_backoff: float = 10.0,
         inbox_retention: timedelta | None = None,
         partitions: int = kafka.DEFAULT_PARTITIONS,
@@ -67,6 +68,7 @@ class IdempotentConsumer:
         self.topics = [topic_prefix + t for t in topics]
         self.check_interval = check_interval
         self.batch_size = batch_size
+        self.session_timeout_ms = session_timeout_ms
         self.max_backoff = max_backoff
         self.inbox_retention = inbox_retention
         self.applier = BatchApplier(
@@ -101,6 +103,8 @@ class IdempotentConsumer:
             auto_offset_reset="earliest",
             # also the rebalance timeout: a member that vanished holds a rebalance up this long
             max_poll_interval_ms=60_000,
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
             metadata_max_age_ms=5_000,
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )
