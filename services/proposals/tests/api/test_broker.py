@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from siks_events.catalog.proposals import TOPIC, ProposalSubmitted
 from siks_events.catalog.registry import MemberDeceased, ProposalRefused
 from siks_events.envelope import Envelope
+from siks_events.pytest_plugin import eventually
 
 from ..builders import ANI, HOUSEHOLD, KK, SITI, VILLAGE, add_household, enrol
 from .support import OFFICE, envelope, household_with_memberships, submitted
@@ -24,18 +25,6 @@ async def publish(client, event, stream_id: str, version: int) -> None:
         await producer.send_and_wait(settings.topic_prefix + event.topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
-
-
-async def eventually(probe, until, timeout: float = 30.0):
-    """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        seen = await probe()
-        if until(seen):
-            return seen
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {timeout} s; last seen: {seen!r}")
-        await asyncio.sleep(0.2)
 
 
 async def test_a_death_published_by_the_registry_cancels_the_open_proposals_about_the_person(proposals_service, token):

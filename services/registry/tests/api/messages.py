@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 from siks_events.envelope import Envelope
+from siks_events.pytest_plugin import eventually
+
+__all__ = ["eventually", "publish"]
 
 
 async def publish(client, event, event_id: str, source: str = "/dukcapil/jawa-timur", stream_id: str | None = None,
@@ -24,15 +26,3 @@ async def publish(client, event, event_id: str, source: str = "/dukcapil/jawa-ti
         await producer.send_and_wait(settings.topic_prefix + event.topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
-
-
-async def eventually(probe, until=bool, timeout: float = 30.0):
-    """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        seen = await probe()
-        if until(seen):
-            return seen
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {timeout} s; last seen: {seen!r}")
-        await asyncio.sleep(0.2)

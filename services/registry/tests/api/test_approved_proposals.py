@@ -62,5 +62,6 @@ async def test_an_approved_change_the_registry_refuses_is_answered_with_the_reas
 
     [(kind, data)] = await eventually(answered)
     assert (kind, data["reason_code"]) == ("siks.registry.proposal-refused.v1", "nik-already-active")
-    missing = await registry_app.get(f"/v1/households/{household_id_for('usulan-2')}", headers=token())
-    assert missing.status_code == 404
+    recorded = await registry_app.app.state.runtime.pool.fetchval(
+        "SELECT count(*) FROM events WHERE stream_id = $1", household_id_for("usulan-2"))
+    assert recorded == 0
