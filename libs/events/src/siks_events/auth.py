@@ -25,18 +25,31 @@ ALGORITHMS = ["RS256"]
 
 
 class Role(StrEnum):
-    """Who someone is to the system; access is by role and region."""
+    """Who someone is to the system; what each may do is in `siks_events.permissions.PERMISSIONS`."""
 
     VILLAGE_OPERATOR = "village_operator"
+    """A village (desa/kelurahan) operator: proposes changes and keeps the village's data."""
     ENUMERATOR = "enumerator"
+    """A field enumerator (pendata) who visits households."""
     SUPERVISOR = "supervisor"
+    """Assigns visits to enumerators and reviews them."""
     DISTRICT_OFFICE = "district_office"
+    """The regency/city social office (Dinas Sosial kabupaten/kota)."""
+    REGENCY_OFFICE = "district_office"  # the issue's name for it; tokens already carry "district_office"
     PROVINCE_OFFICE = "province_office"
     MINISTRY = "ministry"
+    DIRECTORATE_LKS = "directorate_lks"
+    """The ministry's directorate that registers and oversees social welfare institutions (LKS)."""
     LKS = "lks"
+    """An LKS's own account (lembaga kesejahteraan sosial)."""
     DUKCAPIL = "dukcapil"
+    """The civil registry's system account: sends death and move reports."""
     BPJS = "bpjs"
+    """BPJS Kesehatan's system account: follows PBI JK notifications."""
+    DCI_PARTNER = "dci_partner"
+    """Another government system exchanging data through the DCI subscribe/notify API."""
     SYSTEM = "system"
+    """Our own services and trusted internal tools."""
     AUDITOR = "auditor"
     PUBLIC = "public"
 
@@ -64,12 +77,14 @@ class TokenVerifier:
     """Checks a token's signature, expiry, issuer and audience, and reads the actor from it."""
 
     def __init__(
-        self, *, issuer: str, audience: str, public_key: str | None = None, jwks_url: str | None = None
+        self, *, issuer: str, audience: str, public_key: str | None = None, jwks_url: str | None = None,
+        clock_skew_seconds: float = 30,
     ) -> None:
         if not public_key and not jwks_url:
             raise ValueError("a TokenVerifier needs a public key or a JWKS URL")
         self.issuer = issuer
         self.audience = audience
+        self.clock_skew_seconds = clock_skew_seconds
         self.public_key = public_key
         self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
 
@@ -81,6 +96,7 @@ class TokenVerifier:
             audience=settings.auth_audience,
             public_key=key,
             jwks_url=settings.auth_jwks_url,
+            clock_skew_seconds=settings.auth_clock_skew_seconds,
         )
 
     def verify(self, token: str) -> Actor:
@@ -93,10 +109,18 @@ class TokenVerifier:
                 algorithms=ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "sub", "iss", "aud"]},
+                # The issuer's clock and ours may differ a little: exp and nbf are honoured this far either way.
+                leeway=self.clock_skew_seconds,
+                options={"require": ["exp", "sub", "iss", "aud"], "verify_nbf": True},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise Unauthenticated("the token is not valid yet (nbf or iat lies in the future)") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthenticated("the token is not meant for this audience") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthenticated("the token comes from an issuer this service does not trust") from None
         except jwt.InvalidSignatureError:
             raise Unauthenticated("the token's signature does not verify") from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:

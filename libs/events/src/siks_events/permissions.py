@@ -1,19 +1,41 @@
 """Who may do what: one table of (operation -> roles), and the region rule beside it.
 
-Every route names the operation it performs and asks `authorize`; services do not grow checks
-of their own. An object outside the actor's region and an object that does not exist get the
-same answer (`NotAccessible`), so a 403 tells nobody where a record lives or whether it exists.
+Every route declares the operation it performs with `allowed_to`; services do not grow checks of
+their own, and `route_operations` lists what each route declared so a test can find one that did
+not. An object outside the actor's region and an object that does not exist get the same answer
+(`NotAccessible`), so a 403 tells nobody where a record lives or whether it exists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterator
 from enum import StrEnum
+from typing import Annotated, Any
 
-from siks_events.auth import Actor, Role
+from fastapi import Depends, FastAPI
+from fastapi.routing import iter_route_contexts
+
+from siks_events.auth import Actor, CurrentActor, Role
 from siks_events.model import Forbidden
 
 
 class Operation(StrEnum):
+    # registry (DTKS)
+    HOUSEHOLD_REGISTER = "household.register"
+    HOUSEHOLD_READ = "household.read"
+    """A household, its timeline and its past states; households by family card."""
+    HOUSEHOLD_CHANGE = "household.change"
+    """Members added, changed or removed, a new head, socio-economic data."""
+    PERSON_READ = "person.read"
+    ENROLMENT_CHANGE = "enrolment.change"
+    STATEMENT_LETTER_ISSUE = "statement-letter.issue"
+    # integration: Dukcapil, subscribers, BPJS
+    DUKCAPIL_REPORT_SUBMIT = "dukcapil-report.submit"
+    DUKCAPIL_REPORT_READ = "dukcapil-report.read"
+    NIK_CHECK = "nik.check"
+    SUBSCRIPTION_CREATE = "subscription.create"
+    DELIVERY_READ = "delivery.read"
+    BPJS_NOTIFICATION_READ = "bpjs-notification.read"
     # proposals (usulan)
     PROPOSAL_DRAFT = "proposal.draft"
     PROPOSAL_CORRECT = "proposal.correct"
@@ -33,8 +55,26 @@ class Operation(StrEnum):
 
 
 _OFFICES = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY}
+_REGISTRY_WRITERS = {Role.VILLAGE_OPERATOR, Role.SYSTEM} | _OFFICES
+_REGISTRY_READERS = _REGISTRY_WRITERS | {Role.ENUMERATOR, Role.SUPERVISOR, Role.AUDITOR}
 
 PERMISSIONS: dict[Operation, frozenset[Role]] = {
+    Operation.HOUSEHOLD_REGISTER: frozenset(_REGISTRY_WRITERS),
+    Operation.HOUSEHOLD_READ: frozenset(_REGISTRY_READERS),
+    Operation.HOUSEHOLD_CHANGE: frozenset(_REGISTRY_WRITERS),
+    Operation.PERSON_READ: frozenset(_REGISTRY_READERS),
+    Operation.ENROLMENT_CHANGE: frozenset(_REGISTRY_WRITERS),
+    Operation.STATEMENT_LETTER_ISSUE: frozenset(_REGISTRY_WRITERS),
+    # System accounts call only their own endpoints: Dukcapil sends and follows its reports, BPJS follows
+    # its notifications and subscribes; neither reads DTKS directly.
+    Operation.DUKCAPIL_REPORT_SUBMIT: frozenset({Role.DUKCAPIL, Role.SYSTEM}),
+    Operation.DUKCAPIL_REPORT_READ: frozenset({Role.DUKCAPIL, Role.SYSTEM, Role.AUDITOR} | _OFFICES),
+    Operation.NIK_CHECK: frozenset(
+        {Role.SYSTEM, Role.VILLAGE_OPERATOR, Role.ENUMERATOR, Role.SUPERVISOR, Role.LKS, Role.DIRECTORATE_LKS}
+        | _OFFICES),
+    Operation.SUBSCRIPTION_CREATE: frozenset({Role.SYSTEM, Role.MINISTRY, Role.BPJS, Role.DCI_PARTNER}),
+    Operation.DELIVERY_READ: frozenset({Role.SYSTEM, Role.MINISTRY, Role.BPJS, Role.DCI_PARTNER, Role.AUDITOR}),
+    Operation.BPJS_NOTIFICATION_READ: frozenset({Role.BPJS, Role.SYSTEM, Role.MINISTRY, Role.AUDITOR}),
     Operation.PROPOSAL_DRAFT: frozenset({Role.VILLAGE_OPERATOR}),
     Operation.PROPOSAL_CORRECT: frozenset({Role.VILLAGE_OPERATOR}),
     Operation.PROPOSAL_SUBMIT: frozenset({Role.VILLAGE_OPERATOR}),
@@ -67,6 +107,53 @@ def allowed(role: Role, operation: Operation) -> bool:
     return role in PERMISSIONS[operation]
 
 
+def authorized(operation: Operation) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the verified actor, if the permission table lets their role perform `operation`.
+
+    The operation is kept on the dependency, so `route_operations` can read it back from the route.
+    """
+
+    async def check(actor: CurrentActor) -> Actor:
+        return authorize(actor, operation)
+
+    check.operation = operation  # type: ignore[attr-defined]
+    return check
+
+
+def allowed_to(operation: Operation) -> Any:
+    """A dependency type for a route's signature: the actor `authorized` to perform `operation`."""
+    return Annotated[Actor, Depends(authorized(operation))]
+
+
+EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", "/v1/whoami", "/v1/public/",
+                "/v1/simulators/")
+"""Routes that declare no operation: health, the API documents, the token's own claims (`whoami`), the citizen
+self-check and letter verification, and stand-ins for partners (mounted only on the embedded stack)."""
+
+
+def exempt(path: str) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) or path.startswith(p + "/")
+               for p in EXEMPT_PATHS)
+
+
+def _operations(dependant) -> Iterator[Operation]:
+    for dependency in dependant.dependencies:
+        operation = getattr(dependency.call, "operation", None)
+        if isinstance(operation, Operation):
+            yield operation
+        yield from _operations(dependency)
+
+
+def route_operations(app: FastAPI) -> Iterator[tuple[str, str, frozenset[Operation]]]:
+    """Each (method, path) the app serves with the operations its route declared (empty when none)."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        dependant = getattr(route, "dependant", None)
+        operations = frozenset(_operations(dependant)) if dependant is not None else frozenset()
+        for method in sorted(getattr(context, "methods", None) or getattr(route, "methods", None) or {"*"}):
+            yield method, context.path or "", operations
+
+
 def authorize(actor: Actor, operation: Operation) -> Actor:
     """The actor, if their role may perform `operation`; OperationNotAllowed otherwise."""
     if not allowed(actor.role, operation):
@@ -77,7 +164,8 @@ def authorize(actor: Actor, operation: Operation) -> Actor:
 def require_access(actor: Actor, kind: str, object_id: str, region_code: str | None) -> None:
     """Raise NotAccessible unless the object exists (`region_code` is not None) inside the actor's region.
 
-    The message names only what the caller already sent, so it is the same either way.
+    The message names neither the object nor its region, so the body is the same for any object of a kind.
+    `region_code` "" marks national data: only a national-scope actor reaches it.
     """
     if region_code is None or not actor.covers(region_code):
-        raise NotAccessible(f"{kind} {object_id} is not accessible to you")
+        raise NotAccessible(f"this {kind} is not accessible to you")

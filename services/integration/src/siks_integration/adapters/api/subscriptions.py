@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 from siks_events import catalog
 from siks_events.model import RegionCode
 
-from siks_integration.adapters.api.deps import Pool, ReportReader, Subscriber
+from siks_integration.adapters.api.deps import BpjsReader, DeliveryReader, Pool, Subscriber
 from siks_integration.domain.errors import SubscriptionNotFound
 
 router = APIRouter(tags=["subscriptions"])
@@ -85,7 +85,7 @@ async def subscribe(body: SubscriptionIn, pool: Pool, actor: Subscriber):
 
 @router.get("/v1/subscriptions/{subscription_id}/deliveries", response_model=list[Delivery])
 async def deliveries(
-    subscription_id: str, pool: Pool, actor: Subscriber,
+    subscription_id: str, pool: Pool, actor: DeliveryReader,
     missed: bool = Query(False, description="only what has not been delivered yet"),
     limit: int = Query(200, ge=1, le=5000),
 ):
@@ -99,7 +99,7 @@ async def deliveries(
 
 
 @router.get("/v1/bpjs/notifications", response_model=list[Delivery])
-async def bpjs_notifications(pool: Pool, actor: ReportReader, limit: int = Query(200, ge=1, le=5000)):
+async def bpjs_notifications(pool: Pool, actor: BpjsReader, limit: int = Query(200, ge=1, le=5000)):
     """PBI JK membership changes sent (or waiting) for BPJS, with their attempts."""
     rows = await pool.fetch("SELECT * FROM outbound_deliveries WHERE kind = 'bpjs' ORDER BY delivery_id LIMIT $1",
                             limit)

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from siks_events.auth import Actor
 from siks_events.model import Cause
-from siks_events.permissions import Operation, authorize, require_access
+from siks_events.permissions import Operation, authorized, require_access
 
 from siks_proposals.adapters.postgres import read_models
 from siks_proposals.adapters.postgres.uow import PostgresProposalsUnitOfWork
@@ -41,13 +41,33 @@ Today = Annotated[date, Depends(today)]
 """The clock the periods follow; tests override `today`."""
 
 
-async def require_proposal(actor: Actor, operation: Operation, proposal_id: str, pool: asyncpg.Pool) -> None:
-    """The role may perform `operation`, and the proposal exists inside the actor's region (one 403 otherwise)."""
-    authorize(actor, operation)
-    require_access(actor, "proposal", proposal_id, await read_models.region_of(pool, proposal_id))
+ProposalId = Annotated[str, Path(max_length=100)]
+Regency = Annotated[str, Path(pattern=r"^\d{4}$", description="regency/city (kabupaten/kota) code, 4 digits")]
 
 
-def require_region(actor: Actor, operation: Operation, kind: str, region_code: str) -> None:
-    """The role may perform `operation` on a region (a village, a regency) inside the actor's own."""
-    authorize(actor, operation)
+def proposal_in_scope(operation: Operation):
+    """A dependency type: the actor, if they may perform `operation` and the proposal lies in their region.
+
+    Checked before the request body is read; a missing proposal gets the same 403 as one elsewhere.
+    """
+
+    async def check(proposal_id: ProposalId, pool: Pool, actor: Actor = Depends(authorized(operation))) -> Actor:
+        require_access(actor, "proposal", proposal_id, await read_models.region_of(pool, proposal_id))
+        return actor
+
+    return Annotated[Actor, Depends(check)]
+
+
+def regency_in_scope(operation: Operation):
+    """A dependency type: the actor, if they may perform `operation` on the regency (path `regency_code`) in their region."""
+
+    async def check(regency_code: Regency, actor: Actor = Depends(authorized(operation))) -> Actor:
+        require_access(actor, "regency", regency_code, regency_code)
+        return actor
+
+    return Annotated[Actor, Depends(check)]
+
+
+def require_region(actor: Actor, kind: str, region_code: str) -> None:
+    """NotAccessible unless a region a request names (a village, a region prefix) lies inside the actor's own."""
     require_access(actor, kind, region_code, region_code)

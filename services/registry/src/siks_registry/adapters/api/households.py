@@ -8,8 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request, status
 from siks_events.catalog.registry import Person
 from siks_events.http import cause_for
+from siks_events.permissions import Operation, allowed_to
 
-from siks_registry.adapters.api.deps import Pool, Reader, UnitOfWorkFactory, Writer, require_region
+from siks_registry.adapters.api.deps import HouseholdIdPath, Pool, UnitOfWorkFactory, household_in_scope
 from siks_registry.adapters.api.schemas import (
     HeadChange,
     HouseholdCreate,
@@ -24,9 +25,14 @@ from siks_registry.domain import commands
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
 
+Registrar = allowed_to(Operation.HOUSEHOLD_REGISTER)
+Reader = allowed_to(Operation.HOUSEHOLD_READ)
+HouseholdReader = household_in_scope(Operation.HOUSEHOLD_READ)
+Changer = household_in_scope(Operation.HOUSEHOLD_CHANGE)
+
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseholdCreated)
-async def register_household(body: HouseholdCreate, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+async def register_household(body: HouseholdCreate, actor: Registrar, uow: UnitOfWorkFactory, request: Request):
     """Register a household (rumah tangga) with its members (ART) and their programmes."""
     programs: dict[str, list] = {}
     for enrolment in body.programs:
@@ -48,18 +54,14 @@ async def households_by_kk(pool: Pool, actor: Reader, kk_number: str = Query(pat
 
 
 @router.get("/{household_id}", response_model=HouseholdPublic)
-async def get_household(household_id: str, pool: Pool, actor: Reader):
-    household = await queries.household(pool, household_id)
-    require_region(actor, household.region_code)
-    return HouseholdPublic.of(household)
+async def get_household(household_id: HouseholdIdPath, pool: Pool, actor: HouseholdReader):
+    return HouseholdPublic.of(await queries.household(pool, household_id))
 
 
 @router.get("/{household_id}/timeline", response_model=list[TimelineEntry])
-async def timeline(household_id: str, pool: Pool, actor: Reader):
+async def timeline(household_id: HouseholdIdPath, pool: Pool, actor: HouseholdReader):
     """Every change to the household, oldest first, with who made it and why."""
     events = await queries.history(pool, household_id)
-    current = await queries.household(pool, household_id)
-    require_region(actor, current.region_code)
     return [
         TimelineEntry(version=e.version, type=e.type, recorded_at=e.recorded_at, actor=e.metadata.get("actor", ""),
                       role=e.metadata.get("role", ""), region=e.metadata.get("region", ""),
@@ -70,9 +72,9 @@ async def timeline(household_id: str, pool: Pool, actor: Reader):
 
 @router.get("/{household_id}/as-of", response_model=HouseholdPublic)
 async def household_as_of(
-    household_id: str,
+    household_id: HouseholdIdPath,
     pool: Pool,
-    actor: Reader,
+    actor: HouseholdReader,
     at: datetime | date = Query(description="a date (its end, UTC) or a timestamp"),
     clock: Literal["recorded", "effective"] = Query(
         "recorded", description="recorded: what the registry knew then; effective: what was true then, as known now"),
@@ -83,38 +85,37 @@ async def household_as_of(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     household = await queries.household_as_of(pool, household_id, at=moment, clock=clock)
-    require_region(actor, household.region_code)
     return HouseholdPublic.of(household)
 
 
 @router.post("/{household_id}/members", status_code=status.HTTP_204_NO_CONTENT)
-async def add_member(household_id: str, person: Person, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+async def add_member(household_id: HouseholdIdPath, person: Person, actor: Changer, uow: UnitOfWorkFactory, request: Request):
     await handlers.handle_add_member(commands.AddMember(household_id, person),
                                      uow(cause_for(request, actor, "AddMember")))
 
 
 @router.put("/{household_id}/members", status_code=status.HTTP_204_NO_CONTENT)
-async def update_member(household_id: str, person: Person, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+async def update_member(household_id: HouseholdIdPath, person: Person, actor: Changer, uow: UnitOfWorkFactory, request: Request):
     """Replace a member's recorded data (the NIK in the body names the member)."""
     await handlers.handle_update_member(commands.UpdateMember(household_id, person),
                                         uow(cause_for(request, actor, "UpdateMember")))
 
 
 @router.post("/{household_id}/members/removal", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_member(household_id: str, body: MemberRemoval, actor: Writer, uow: UnitOfWorkFactory,
+async def remove_member(household_id: HouseholdIdPath, body: MemberRemoval, actor: Changer, uow: UnitOfWorkFactory,
                         request: Request):
     await handlers.handle_remove_member(commands.RemoveMember(household_id, body.nik, body.reason),
                                         uow(cause_for(request, actor, "RemoveMember")))
 
 
 @router.put("/{household_id}/head", status_code=status.HTTP_204_NO_CONTENT)
-async def change_head(household_id: str, body: HeadChange, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+async def change_head(household_id: HouseholdIdPath, body: HeadChange, actor: Changer, uow: UnitOfWorkFactory, request: Request):
     await handlers.handle_change_head(commands.ChangeHead(household_id, body.nik),
                                       uow(cause_for(request, actor, "ChangeHead")))
 
 
 @router.put("/{household_id}/socio-economic-data", status_code=status.HTTP_204_NO_CONTENT)
-async def update_socio_economic_data(household_id: str, body: SocioEconomicData, actor: Writer,
+async def update_socio_economic_data(household_id: HouseholdIdPath, body: SocioEconomicData, actor: Changer,
                                      uow: UnitOfWorkFactory, request: Request):
     await handlers.handle_update_socio_economic_data(
         commands.UpdateSocioEconomicData(household_id, body.housing, body.assets, body.location, body.welfare_decile),

@@ -7,29 +7,27 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query, Request, Response, status
 from siks_events.http import cause_for
 from siks_events.identity import region_name
+from siks_events.model import Nik
+from siks_events.permissions import NotAccessible, Operation, allowed_to
 
 from siks_registry.adapters import letters
-from siks_registry.adapters.api.deps import (
-    Pool,
-    Reader,
-    UnitOfWorkFactory,
-    Writer,
-    require_region,
-)
+from siks_registry.adapters.api.deps import Pool, UnitOfWorkFactory, person_in_scope, require_person
 from siks_registry.adapters.api.schemas import EnrolmentIn, LetterRequest, PersonPage, PersonPublic, ProgramEnd
 from siks_registry.application import handlers, queries
 from siks_registry.domain import commands
-from siks_registry.domain.errors import OutsideRegion
 
 router = APIRouter(tags=["persons"])
 
+Reader = allowed_to(Operation.PERSON_READ)
+PersonReader = person_in_scope(Operation.PERSON_READ)
+Enroller = allowed_to(Operation.ENROLMENT_CHANGE)
+LetterIssuer = allowed_to(Operation.STATEMENT_LETTER_ISSUE)
+
 
 @router.get("/v1/persons/{nik}", response_model=PersonPublic)
-async def get_person(nik: str, pool: Pool, actor: Reader):
+async def get_person(nik: Nik, pool: Pool, actor: PersonReader):
     """A person by NIK: status (active, deceased, moved_out, graduated), household, region and programmes."""
-    row = await queries.person(pool, nik)
-    require_region(actor, row["region_code"])
-    return PersonPublic.of(row)
+    return PersonPublic.of(await queries.person(pool, nik))
 
 
 @router.get("/v1/persons", response_model=PersonPage)
@@ -45,32 +43,34 @@ async def search_persons(
 ):
     """Persons in a region (within the actor's own), optionally filtered by name, a page at a time."""
     scope = region or actor.region
-    if not scope.startswith(actor.region):
-        raise OutsideRegion(f"region {scope} is outside your region {actor.region}", field="region")
+    if not actor.covers(scope):
+        raise NotAccessible("this region is not accessible to you")
     total, rows = await queries.search_persons(pool, region_prefix=scope, name=name, status=status_, page=page,
                                                size=size)
     return PersonPage(total=total, page=page, size=size, items=[PersonPublic.of(r) for r in rows])
 
 
 @router.post("/v1/enrolments", status_code=status.HTTP_204_NO_CONTENT)
-async def enrol(body: EnrolmentIn, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+async def enrol(body: EnrolmentIn, actor: Enroller, pool: Pool, uow: UnitOfWorkFactory, request: Request):
     """Enrol an active person in a programme (PKH, SEMBAKO, PBI_JK, PIP, KIP_KULIAH, ELECTRICITY_SUBSIDY)."""
+    await require_person(actor, pool, body.nik)
     await handlers.handle_enrol_in_program(commands.EnrolInProgram(body.nik, body.program, body.start_date),
                                            uow(cause_for(request, actor, "EnrolInProgram")))
 
 
 @router.post("/v1/enrolments/end", status_code=status.HTTP_204_NO_CONTENT)
-async def end_program(body: ProgramEnd, actor: Writer, uow: UnitOfWorkFactory, request: Request):
+async def end_program(body: ProgramEnd, actor: Enroller, pool: Pool, uow: UnitOfWorkFactory, request: Request):
+    await require_person(actor, pool, body.nik)
     await handlers.handle_end_program(commands.EndProgram(body.nik, body.program, body.end_date, body.reason),
                                       uow(cause_for(request, actor, "EndProgram")))
 
 
 @router.post("/v1/statement-letters", response_class=Response,
              responses={200: {"content": {"application/pdf": {}}, "description": "the letter"}})
-async def issue_statement_letter(body: LetterRequest, pool: Pool, actor: Writer, request: Request):
+async def issue_statement_letter(body: LetterRequest, pool: Pool, actor: LetterIssuer, request: Request):
     """A DTKS statement letter (surat keterangan DTKS) for a person, as a PDF with a verification code."""
+    await require_person(actor, pool, body.nik)
     row = await queries.person(pool, body.nik)
-    require_region(actor, row["region_code"])
     household = await queries.household(pool, row["household_id"])
     member = household.get_member(body.nik)
     programs = sorted(p["program"] for p in row["programs"] if p["active"])

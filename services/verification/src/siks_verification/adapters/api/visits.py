@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, status
 from siks_events.http import cause_for, status_of
 from siks_events.model import RegionCode
-from siks_events.permissions import NotAccessible, Operation, require_access
+from siks_events.permissions import NotAccessible, Operation, allowed_to
 
-from siks_verification.adapters.api.deps import Blobs, Reads, UnitOfWorkFactory, allowed_to
+from siks_verification.adapters.api.deps import Blobs, ObjectId, Reads, UnitOfWorkFactory, visit_in_scope
 from siks_verification.adapters.api.schemas import (
     BatchResult,
     ItemStatus,
@@ -24,8 +24,9 @@ from siks_verification.domain.visit import VisitStatus
 router = APIRouter(prefix="/v1/visits", tags=["visits"])
 
 Uploader = allowed_to(Operation.VISIT_UPLOAD)
-VisitReader = allowed_to(Operation.VISIT_READ)
-Reviewer = allowed_to(Operation.VISIT_REVIEW)
+VisitsReader = allowed_to(Operation.VISIT_READ)
+VisitReader = visit_in_scope(Operation.VISIT_READ)
+Reviewer = visit_in_scope(Operation.VISIT_REVIEW)
 
 
 def _result(outcome: VisitOutcome, index: int) -> VisitItemResult:
@@ -53,26 +54,25 @@ async def upload(body: VisitBatch, actor: Uploader, uow: UnitOfWorkFactory, blob
 
 
 @router.get("", response_model=list[VisitPublic])
-async def visits(region_code: RegionCode, reads: Reads, actor: VisitReader,
+async def visits(region_code: RegionCode, reads: Reads, actor: VisitsReader,
                  visit_status: VisitStatus | None = Query(None, alias="status")):
     """Visits recorded in a region, oldest first; `status=pending` is a supervisor's review queue."""
     if not actor.covers(region_code):
-        raise NotAccessible(f"region {region_code} is not accessible to you")
+        raise NotAccessible("this region is not accessible to you")
     return await reads.visits(region_code, status=visit_status.value if visit_status else None)
 
 
 @router.get("/{visit_id}", response_model=VisitPublic)
-async def visit(visit_id: str, reads: Reads, actor: VisitReader):
+async def visit(visit_id: ObjectId, reads: Reads, actor: VisitReader):
     """A visit with its flags, findings and photos, beside the NIKs and names the proposal gave."""
     found = await reads.visit(visit_id)
-    require_access(actor, "visit", visit_id, found["region_code"] if found else None)
-    assert found is not None
+    assert found is not None  # the access check found it
     entry = await reads.entry(found["entry_id"]) or {}
     return {**found, "proposal_niks": entry.get("niks", []), "proposal_names": entry.get("names", [])}
 
 
 @router.post("/{visit_id}/review", status_code=status.HTTP_204_NO_CONTENT)
-async def review(visit_id: str, body: Review, actor: Reviewer, uow: UnitOfWorkFactory, request: Request):
+async def review(visit_id: ObjectId, body: Review, actor: Reviewer, uow: UnitOfWorkFactory, request: Request):
     """Accept the visit (**verified**, NIK and name checked against the ID card photo) or reject it with a reason."""
     if body.decision == "accept":
         await handlers.handle_accept_visit(commands.AcceptVisit(visit_id, body.identity_confirmed),
