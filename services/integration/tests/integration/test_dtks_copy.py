@@ -8,10 +8,13 @@ from siks_events.catalog.registry import (
     HouseholdGraduated,
     HouseholdMoved,
     HouseholdRegistered,
+    JoinReason,
     MemberAdded,
     MemberDeceased,
     MemberMovedOut,
     MemberRemoved,
+    MembersJoined,
+    MembersLeft,
     Person,
     Relationship,
     Sex,
@@ -129,6 +132,22 @@ async def test_a_graduated_household_leaves_its_active_members_graduated_and_a_r
     budi, ani = await current(pool, BUDI.nik), await current(pool, ANI.nik)
     assert (budi.status, budi.status_since) == (MembershipStatus.GRADUATED, date(2026, 9, 1))
     assert ani.status == MembershipStatus.MOVED_OUT  # had left before the household graduated
+
+
+async def test_a_member_who_left_for_another_household_is_active_there_whatever_the_arrival_order(pool):
+    joined = (MembersJoined(household_id="hh-new", persons=(ANI,), from_household_id="hh-old",
+                            join_reason=JoinReason.TRANSFER, joined_on=date(2026, 9, 1)), 2, 150)
+    left = (MembersLeft(household_id="hh-old", niks=(ANI.nik,), to_household_id="hh-new", reason="transfer",
+                        left_on=date(2026, 9, 1)), 2, 150)
+    await deliver(pool, [joined], "hh-new")  # the new household's news first
+    await deliver(pool, NEW[:1], "hh-new")
+    await deliver(pool, [OLD[0], left], "hh-old")
+    person = await current(pool, ANI.nik)
+    assert (person.household_id, person.status) == ("hh-new", MembershipStatus.ACTIVE)
+    async with pool.acquire() as connection:
+        old = await connection.fetchval("SELECT status FROM dtks_memberships WHERE nik = $1 AND household_id = 'hh-old'",
+                                        ANI.nik)
+    assert old == MembershipStatus.REMOVED.value
 
 
 async def test_people_under_a_kk_are_those_whose_current_household_has_it(pool):

@@ -6,9 +6,13 @@ from datetime import date
 
 from siks_events.catalog.registry import (
     HouseholdGraduated,
+    HouseholdMergedInto,
     HouseholdMoved,
     HouseholdRegistered,
+    JoinReason,
     MemberDeceased,
+    MembersJoined,
+    MembersLeft,
     Program,
     ProgramEnded,
     ProgramEnrolled,
@@ -53,6 +57,19 @@ def test_a_moved_household_is_found_in_its_new_village_and_a_graduated_one_is_no
     graduation = HouseholdGraduated.model_construct(household_id=HOUSEHOLD, reason="no longer poor")
     graduated = _fold(REGISTERED, graduation)
     assert not graduated.active and graduated.active_members() == []
+
+
+def test_members_who_left_are_inactive_here_and_joined_there_and_a_merged_household_is_no_longer_active():
+    left = _fold(REGISTERED, MembersLeft(household_id=HOUSEHOLD, niks=(ANI.nik,), to_household_id="hh-2",
+                                         reason="split", left_on=date(2026, 11, 2)))
+    assert [(m.nik, m.active) for m in left.members] == [(BUDI.nik, True), (SITI.nik, True), (ANI.nik, False)]
+    newcomer = ANI.model_copy(update={"nik": "3571016109120009"})
+    joined = _fold(REGISTERED, MembersJoined(household_id=HOUSEHOLD, persons=(newcomer,), from_household_id="hh-2",
+                                             join_reason=JoinReason.TRANSFER, joined_on=date(2026, 11, 2)))
+    assert [m.nik for m in joined.active_members()][-1] == newcomer.nik
+    merged = _fold(REGISTERED, HouseholdMergedInto(household_id=HOUSEHOLD, into_household_id="hh-2",
+                                                   merged_on=date(2026, 11, 2), reason="marriage"))
+    assert not merged.active and merged.active_members() == []
 
 
 def test_an_old_or_repeated_event_changes_nothing():

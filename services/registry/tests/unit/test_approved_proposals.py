@@ -8,35 +8,18 @@ from datetime import date
 from siks_events.catalog import proposals as p
 from siks_events.catalog.registry import Housing, Person, Program
 from siks_events.model import Cause
-from siks_events.testing import InMemoryEventStore, InMemoryUnitOfWork
+from siks_events.testing import InMemoryEventStore
 from siks_registry.application.handlers import new_household
 from siks_registry.application.proposals import handle_proposal_approved, household_id_for
-from siks_registry.application.uow import RegistryUnitOfWork
 from siks_registry.domain import commands
 from siks_registry.domain.household import Household, Status
 
 from ..builders import ANI, BUDI, KK, SITI, VILLAGE
+from ..memory import InMemoryRegistryUnitOfWork
 
 PEOPLE = [Person(**x) for x in (BUDI, SITI, ANI)]
 TODAY = date(2026, 11, 20)
 OFFICE = Cause(actor="dinsos-kediri", role="district_office", region="3571")
-
-
-class InMemoryRegistryUnitOfWork(InMemoryUnitOfWork, RegistryUnitOfWork):
-    """The registry's unit of work over an in-memory store: NIK lookups fold every household stream."""
-
-    def _households(self) -> list[Household]:
-        ids = {e.stream_id for e in self.events.events if not e.stream_id.startswith("proposal-")}
-        return [Household.rehydrate(i, (r.event() for r in self.events.events if r.stream_id == i)) for i in ids]
-
-    async def active_household_of(self, nik: str) -> str | None:
-        return next((h.id for h in self._households() if nik in h.members and h.members[nik].active), None)
-
-    async def latest_household_of(self, nik: str) -> str | None:
-        return next((h.id for h in self._households() if nik in h.members), None)
-
-    async def households_with_kk(self, kk_number: str) -> list[str]:
-        return [h.id for h in self._households() if h.kk_number == kk_number]
 
 
 def approved(change, proposal_id: str = "p-1") -> p.ProposalApproved:

@@ -138,6 +138,8 @@ class HouseholdRegistered(_HouseholdEvent):
     housing: Housing = Housing()
     assets: Assets = Assets()
     members: tuple[Person, ...]
+    formed_from: str | None = None
+    """The household its members came from, when it was formed by a split (pecah KK) or by movers' arrival."""
 
 
 @register
@@ -277,3 +279,47 @@ class ProposalRefused(_ProposalAnswer):
     reason_code: str
     reason: str
     household_id: str | None = None
+
+
+class JoinReason(StrEnum):
+    """Why people joined a household that already existed."""
+
+    MERGE = "merge"
+    TRANSFER = "transfer"
+    ARRIVAL = "arrival"
+
+
+@register
+class MembersLeft(_HouseholdEvent):
+    """Members left for another household: a split (pecah KK), a transfer, a merge, or movers arriving there."""
+
+    type: ClassVar[str] = "siks.registry.members-left.v1"
+
+    niks: tuple[Nik, ...]
+    to_household_id: str
+    reason: str
+    left_on: date
+
+
+@register
+class MembersJoined(_HouseholdEvent):
+    """People joined this household from another one, carrying the memberships listed in their records."""
+
+    type: ClassVar[str] = "siks.registry.members-joined.v1"
+
+    persons: tuple[Person, ...]
+    from_household_id: str
+    join_reason: JoinReason
+    joined_on: date
+    move_id: str | None = None
+
+
+@register
+class HouseholdMergedInto(_HouseholdEvent):
+    """The household ended by merging into another (after a marriage, say); its members continue there."""
+
+    type: ClassVar[str] = "siks.registry.household-merged-into.v1"
+
+    into_household_id: str
+    merged_on: date
+    reason: str

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from siks_events.catalog.registry import (
     HouseholdGraduated,
+    HouseholdMergedInto,
     HouseholdMoved,
     HouseholdRegistered,
     Location,
@@ -17,6 +18,8 @@ from siks_events.catalog.registry import (
     MemberDeceased,
     MemberMovedOut,
     MemberRemoved,
+    MembersJoined,
+    MembersLeft,
     MemberUpdated,
     ProgramEnded,
     ProgramEnrolled,
@@ -37,7 +40,8 @@ class DtksMember:
 
 @dataclass(frozen=True)
 class DtksHousehold:
-    """A household (rumah tangga) as the copy knows it; `active` is False once it left DTKS (graduated)."""
+    """A household (rumah tangga) as the copy knows it; `active` is False once it left DTKS (graduated) or
+    merged into another household."""
 
     household_id: str
     region_code: str
@@ -57,7 +61,8 @@ class DtksHousehold:
 
 
 COPIED = (HouseholdRegistered, MemberAdded, MemberUpdated, MemberRemoved, MemberDeceased, MemberMovedOut,
-          ProgramEnrolled, ProgramEnded, SocioEconomicDataUpdated, HouseholdMoved, HouseholdGraduated)
+          ProgramEnrolled, ProgramEnded, SocioEconomicDataUpdated, HouseholdMoved, HouseholdGraduated,
+          MembersLeft, MembersJoined, HouseholdMergedInto)
 """Registry events that change what the copy knows; the registry's other events leave it as it is."""
 
 
@@ -98,6 +103,12 @@ def folded(household: DtksHousehold | None, event: Event, version: int) -> DtksH
             household = replace(household, location=location)
         case HouseholdMoved(to_region=to_region):
             household = replace(household, region_code=to_region)
-        case HouseholdGraduated():
+        case MembersLeft(niks=niks):
+            household = replace(household, members=tuple(_left(m) if m.nik in niks else m for m in household.members))
+        case MembersJoined(persons=persons):
+            joined = {p.nik for p in persons}
+            household = replace(household, members=(*(m for m in household.members if m.nik not in joined),
+                                                    *(DtksMember(p.nik, p.full_name) for p in persons)))
+        case HouseholdGraduated() | HouseholdMergedInto():
             household = replace(household, active=False, members=tuple(_left(m) for m in household.members))
     return replace(household, version=version)

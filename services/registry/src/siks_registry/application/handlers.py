@@ -50,7 +50,7 @@ async def ensure_not_active_elsewhere(uow: RegistryUnitOfWork, nik: str, househo
         raise NikAlreadyActive(field, elsewhere)
 
 
-async def _household_in_scope(uow: RegistryUnitOfWork, household_id: str) -> Household:
+async def household_in_scope(uow: RegistryUnitOfWork, household_id: str) -> Household:
     """The household, if it lies inside the actor's region."""
     household = await uow.get_household(household_id)
     ensure_in_scope(uow.cause, household.region_code)
@@ -82,35 +82,35 @@ async def register_household(cmd: commands.RegisterHousehold, uow: RegistryUnitO
 
 async def add_member(cmd: commands.AddMember, uow: RegistryUnitOfWork) -> None:
     check_person(cmd.person)
-    household = await _household_in_scope(uow, cmd.household_id)
+    household = await household_in_scope(uow, cmd.household_id)
     await ensure_not_active_elsewhere(uow, cmd.person.nik, household.id, "person/nik")
     household.add_member(cmd.person)
 
 
 async def update_member(cmd: commands.UpdateMember, uow: RegistryUnitOfWork) -> None:
     check_person(cmd.person)
-    household = await _household_in_scope(uow, cmd.household_id)
+    household = await household_in_scope(uow, cmd.household_id)
     household.update_member(cmd.person)
 
 
 async def remove_member(cmd: commands.RemoveMember, uow: RegistryUnitOfWork) -> None:
-    household = await _household_in_scope(uow, cmd.household_id)
+    household = await household_in_scope(uow, cmd.household_id)
     household.remove_member(cmd.nik, cmd.reason)
 
 
 async def change_head(cmd: commands.ChangeHead, uow: RegistryUnitOfWork) -> None:
-    household = await _household_in_scope(uow, cmd.household_id)
+    household = await household_in_scope(uow, cmd.household_id)
     household.change_head(cmd.nik)
 
 
 async def update_socio_economic_data(cmd: commands.UpdateSocioEconomicData, uow: RegistryUnitOfWork) -> None:
-    household = await _household_in_scope(uow, cmd.household_id)
+    household = await household_in_scope(uow, cmd.household_id)
     household.update_socio_economic_data(housing=cmd.housing, assets=cmd.assets, location=cmd.location,
                                          welfare_decile=cmd.welfare_decile)
 
 
 async def graduate_household(cmd: commands.GraduateHousehold, uow: RegistryUnitOfWork) -> None:
-    household = await _household_in_scope(uow, cmd.household_id)
+    household = await household_in_scope(uow, cmd.household_id)
     household.graduate(cmd.reason, cmd.graduated_on, cmd.proposal_id)
 
 
@@ -118,7 +118,7 @@ async def _household_of_active(uow: RegistryUnitOfWork, nik: str) -> Household:
     household_id = await uow.active_household_of(nik)
     if household_id is None:
         raise PersonNotFound("no active person with this NIK in DTKS")
-    return await _household_in_scope(uow, household_id)
+    return await household_in_scope(uow, household_id)
 
 
 async def enrol_in_program(cmd: commands.EnrolInProgram, uow: RegistryUnitOfWork) -> None:

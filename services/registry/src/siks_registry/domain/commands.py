@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from siks_events.catalog.registry import Assets, Housing, Location, Person, Program
+from siks_events.catalog.registry import Assets, Housing, Location, Person, Program, Relationship
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,58 @@ class GraduateHousehold:
     reason: str
     graduated_on: date
     proposal_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SplitHousehold:
+    """Members leave to form a new household with its own KK (pecah KK), in this or another village."""
+
+    household_id: str
+    niks: list[str]
+    head_nik: str
+    kk_number: str
+    address: str
+    reason: str
+    on: date
+    region_code: str | None = None
+    """The new household's village; the same as the old one's when None."""
+    household_programs: bool = False
+    """Whether household programmes (PKH, Sembako) go with them; personal ones (PBI JK, PIP) always do."""
+    new_household_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MergeHouseholds:
+    """Two households become one: `absorbed_id` ends with a link to `continuing_id`, which takes its members."""
+
+    absorbed_id: str
+    continuing_id: str
+    reason: str
+    on: date
+    household_programs: bool = False
+
+
+@dataclass(frozen=True)
+class TransferMember:
+    """A member moves from one household to another existing one."""
+
+    from_household_id: str
+    to_household_id: str
+    nik: str
+    relationship: Relationship
+    reason: str
+    on: date
+    household_programs: bool = False
+
+
+@dataclass(frozen=True)
+class AttachArrival:
+    """A person who moved to this village joins a household here: an existing one, or a new one for them."""
+
+    nik: str
+    relationship: Relationship
+    on: date
+    household_id: str | None = None
+    kk_number: str | None = None
+    address: str | None = None
+    household_programs: bool = False

@@ -103,3 +103,17 @@ class NotAProposalEvent(RuleViolated):
     """An event of another service's catalogue arrived on the proposals topic; it is dead-lettered."""
 
     code = "unexpected-event-type"
+
+
+class NotAnArrival(RuleViolated):
+    """The person is not in transit to this village (no move here, or already attached somewhere)."""
+
+    code = "not-an-arrival"
+    field = "nik"
+
+
+class SameHousehold(RuleViolated):
+    """The operation names one household twice (a member cannot move to the household they are in)."""
+
+    code = "same-household"
+    field = "to_household_id"

@@ -14,14 +14,18 @@ from siks_events.catalog.registry import (
     Assets,
     HeadChanged,
     HouseholdGraduated,
+    HouseholdMergedInto,
     HouseholdMoved,
     HouseholdRegistered,
     Housing,
+    JoinReason,
     Location,
     MemberAdded,
     MemberDeceased,
     MemberMovedOut,
     MemberRemoved,
+    MembersJoined,
+    MembersLeft,
     MemberUpdated,
     Person,
     Program,
@@ -48,6 +52,11 @@ class Status(StrEnum):
     DECEASED = "deceased"
     MOVED_OUT = "moved_out"
     GRADUATED = "graduated"  # left DTKS with the whole household (graduasi)
+    LEFT = "left"  # went on in another household of DTKS (split, transfer, merge): see `left_to`
+
+
+PERSONAL_PROGRAMS = frozenset({Program.PBI_JK, Program.PIP, Program.KIP_KULIAH})
+"""Memberships that belong to the person and go with them, without a gap, to whichever household they join."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ class Member:
     status_since: date | None = None
     region_code: str | None = None  # where a member who moved out went
     memberships: tuple[Membership, ...] = ()
+    left_to: str | None = None  # the household they went on in (split, transfer, merge, arrival after a move)
 
     @property
     def nik(self) -> str:
@@ -84,6 +94,16 @@ class Member:
     @property
     def active(self) -> bool:
         return self.status is Status.ACTIVE
+
+    @property
+    def in_transit(self) -> bool:
+        """Moved to another village and not yet attached to a household there."""
+        return self.status is Status.MOVED_OUT and self.left_to is None
+
+    def programs_to_carry(self, household_programs: bool) -> list[Program]:
+        """The open memberships that go with the member: personal ones always, household ones if decided so."""
+        return [m.program for m in self.memberships
+                if m.active and (household_programs or m.program in PERSONAL_PROGRAMS)]
 
     def open_membership(self, program: Program) -> Membership | None:
         return next((m for m in self.memberships if m.program is program and m.active), None)
@@ -112,6 +132,8 @@ class Household(Aggregate):
         self.head_nik: str | None = None
         self.needs_new_head = False
         self.graduated_on: date | None = None
+        self.formed_from: str | None = None
+        self.merged_into: str | None = None
 
     # --- decisions -----------------------------------------------------------------
 
@@ -127,6 +149,7 @@ class Household(Aggregate):
         location: Location | None = None,
         housing: Housing | None = None,
         assets: Assets | None = None,
+        formed_from: str | None = None,
     ) -> Household:
         """A new household with exactly one head and no NIK twice."""
         heads = [p for p in members if p.relationship is Relationship.HEAD]
@@ -141,6 +164,7 @@ class Household(Aggregate):
         household._record(HouseholdRegistered(
             household_id=household_id, kk_number=kk_number, region_code=region_code, address=address,
             location=location, housing=housing or Housing(), assets=assets or Assets(), members=tuple(members),
+            formed_from=formed_from,
         ))
         return household
 
@@ -203,6 +227,55 @@ class Household(Aggregate):
         self._record(HouseholdGraduated(household_id=self.id, graduated_on=graduated_on, reason=reason,
                                         proposal_id=proposal_id))
 
+    def leave(self, niks: list[str], to_household_id: str, reason: str, on: date) -> list[Member]:
+        """Members go on in another household: their open memberships here end `on`; the members as they were.
+
+        Active members leave (split, transfer, merge); so does a member in transit after a move when the
+        destination village attaches them.
+        """
+        self._ensure_open()
+        leaving = []
+        for nik in niks:
+            member = self.get_member(nik)
+            if not (member.active or member.in_transit):
+                raise MemberNotActive(f"this member is {member.status.value} since {member.status_since}", field="nik")
+            leaving.append(member)
+        for member in leaving:
+            for membership in member.memberships:
+                if membership.active:
+                    self._record(ProgramEnded(household_id=self.id, nik=member.nik, program=membership.program,
+                                              end_date=max(on, membership.start_date),
+                                              reason=f"continued in household {to_household_id}"))
+        self._record(MembersLeft(household_id=self.id, niks=tuple(niks), to_household_id=to_household_id,
+                                 reason=reason, left_on=on))
+        return leaving
+
+    def join(self, arrivals: list[tuple[Person, list[Program]]], from_household_id: str, reason: JoinReason,
+             on: date, move_id: str | None = None) -> None:
+        """People from another household join this one, each with the programmes they carry (from `on`)."""
+        self._ensure_open()
+        heads = [p for p, _ in arrivals if p.relationship is Relationship.HEAD]
+        if len(heads) > (0 if self.head_nik and not self.needs_new_head else 1):
+            raise HeadRequired("the household already has a head; join as another relationship", field="relationship")
+        for person, _ in arrivals:
+            if person.nik in self.members and self.members[person.nik].active:
+                raise DuplicateMember(f"NIK {person.nik} is already a member of this household", field="nik")
+        self._record(MembersJoined(household_id=self.id, persons=tuple(p for p, _ in arrivals),
+                                   from_household_id=from_household_id, join_reason=reason, joined_on=on,
+                                   move_id=move_id))
+        for person, programs in arrivals:
+            for program in programs:
+                self._record(ProgramEnrolled(household_id=self.id, nik=person.nik, program=program, start_date=on))
+
+    def merge_into(self, into_household_id: str, reason: str, on: date) -> list[Member]:
+        """The household ends in another one: every active member leaves for it; the members as they were."""
+        if into_household_id == self.id:
+            raise HouseholdClosed("a household cannot merge into itself", field="into_household_id")
+        leaving = self.leave([m.nik for m in self.active_members()], into_household_id, reason, on)
+        self._record(HouseholdMergedInto(household_id=self.id, into_household_id=into_household_id, merged_on=on,
+                                         reason=reason))
+        return leaving
+
     def record_death(self, nik: str, died_on: date, report_id: str | None = None) -> None:
         """The member is deceased from `died_on`; every open membership ends that day. Repeats change nothing."""
         member = self.get_member(nik)
@@ -232,6 +305,8 @@ class Household(Aggregate):
     def _ensure_open(self) -> None:
         if self.graduated_on is not None:
             raise HouseholdClosed(f"household {self.id} left DTKS on {self.graduated_on} (graduated)")
+        if self.merged_into is not None:
+            raise HouseholdClosed(f"household {self.id} was merged into household {self.merged_into}")
 
     # --- queries -------------------------------------------------------------------
 
@@ -259,6 +334,7 @@ class Household(Aggregate):
                 self.location, self.housing, self.assets = event.location, event.housing, event.assets
                 self.members = {p.nik: Member(p) for p in event.members}
                 self.head_nik = next(p.nik for p in event.members if p.relationship is Relationship.HEAD)
+                self.formed_from = event.formed_from
             case MemberAdded(person=person):
                 self.members[person.nik] = Member(person)
             case MemberUpdated(person=person):
@@ -287,6 +363,20 @@ class Household(Aggregate):
                 self._lose_head(nik)
             case HouseholdMoved(to_region=to_region):
                 self.region_code = to_region
+            case MembersLeft(niks=niks, to_household_id=to, left_on=on):
+                for nik in niks:
+                    member = self.members[nik]
+                    status = Status.LEFT if member.active else member.status
+                    self.members[nik] = replace(member, status=status, status_since=on if member.active else
+                                                member.status_since, left_to=to)
+                    self._lose_head(nik)
+            case MembersJoined(persons=persons):
+                for person in persons:
+                    self.members[person.nik] = Member(person)
+                    if person.relationship is Relationship.HEAD:
+                        self.head_nik, self.needs_new_head = person.nik, False
+            case HouseholdMergedInto(into_household_id=into):
+                self.merged_into = into
             case HouseholdGraduated(graduated_on=graduated_on):
                 self.graduated_on = graduated_on
                 for member in self.active_members():

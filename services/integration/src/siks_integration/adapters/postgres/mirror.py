@@ -20,6 +20,8 @@ from siks_events.catalog.registry import (
     MemberDeceased,
     MemberMovedOut,
     MemberRemoved,
+    MembersJoined,
+    MembersLeft,
     MemberUpdated,
 )
 from siks_events.envelope import Envelope
@@ -100,6 +102,15 @@ async def apply(connection: asyncpg.Connection, event: Event, envelope: Envelope
             await connection.execute(
                 "UPDATE dtks_households SET region_code = $2, stream_version = $3"
                 " WHERE household_id = $1 AND stream_version < $3", event.household_id, to_region, version)
+        case MembersLeft(niks=niks, left_on=left_on):
+            # a member in transit after a move keeps their moved-out row; the active ones have left
+            await connection.execute(
+                "UPDATE dtks_memberships SET status = $3, since = $4, status_since = $5, stream_version = $6"
+                " WHERE household_id = $1 AND nik = ANY($2::text[]) AND status = 'active' AND stream_version < $6",
+                event.household_id, list(niks), MembershipStatus.REMOVED.value, at, left_on, version)
+        case MembersJoined(persons=persons):
+            for person in persons:
+                await set_status(person.nik, MembershipStatus.ACTIVE, person=person)
         case HouseholdGraduated(graduated_on=graduated_on):
             await connection.execute(
                 "UPDATE dtks_memberships SET status = $2, since = $3, status_since = $4, stream_version = $5"
