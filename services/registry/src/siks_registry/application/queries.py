@@ -12,7 +12,8 @@ from siks_events.store import PostgresEventStore, RecordedEvent
 from siks_registry.domain.errors import HouseholdNotFound, PersonNotFound
 from siks_registry.domain.household import Household
 
-_EFFECTIVE_FIELDS = ("died_on", "moved_on", "start_date", "end_date")
+_EFFECTIVE_FIELDS = ("died_on", "moved_on", "start_date", "end_date", "left_on", "joined_on", "merged_on",
+                     "graduated_on")
 
 
 async def person(pool: asyncpg.Pool, nik: str) -> dict[str, Any]:

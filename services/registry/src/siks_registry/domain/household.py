@@ -52,7 +52,7 @@ class Status(StrEnum):
     DECEASED = "deceased"
     MOVED_OUT = "moved_out"
     GRADUATED = "graduated"  # left DTKS with the whole household (graduasi)
-    LEFT = "left"  # went on in another household of DTKS (split, transfer, merge): see `left_to`
+    LEFT = "left"  # went on in another household of DTKS (split, transfer, merge, arrival): see `left_to`
 
 
 PERSONAL_PROGRAMS = frozenset({Program.PBI_JK, Program.PIP, Program.KIP_KULIAH})
@@ -364,11 +364,8 @@ class Household(Aggregate):
             case HouseholdMoved(to_region=to_region):
                 self.region_code = to_region
             case MembersLeft(niks=niks, to_household_id=to, left_on=on):
-                for nik in niks:
-                    member = self.members[nik]
-                    status = Status.LEFT if member.active else member.status
-                    self.members[nik] = replace(member, status=status, status_since=on if member.active else
-                                                member.status_since, left_to=to)
+                for nik in niks:  # active members, or one in transit whom the destination attached
+                    self.members[nik] = replace(self.members[nik], status=Status.LEFT, status_since=on, left_to=to)
                     self._lose_head(nik)
             case MembersJoined(persons=persons):
                 for person in persons:
