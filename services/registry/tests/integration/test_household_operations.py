@@ -4,7 +4,7 @@ twice even when two operations race for the same people, and a mover waits on th
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from siks_events.catalog.registry import Relationship
 from siks_events.model import Cause, DomainError
@@ -12,7 +12,9 @@ from siks_registry.adapters.postgres.arrivals import arrivals
 from siks_registry.adapters.postgres.uow import PostgresRegistryUnitOfWork
 from siks_registry.application import household_operations as ops
 from siks_registry.application.handlers import handle_register_household, run
+from siks_registry.application.queries import household_as_of
 from siks_registry.domain import commands
+from siks_registry.domain.household import Status
 
 from ..builders import OTHER_VILLAGE
 from .households import kk, member, registration
@@ -82,3 +84,28 @@ async def test_a_mover_is_on_the_arrivals_list_until_attached_in_the_new_village
     status = await pool.fetchval("SELECT status FROM persons WHERE nik = $1 AND household_id = $2", SPOUSE.nik,
                                  household_id)
     assert status == "active"
+
+
+async def test_the_as_of_views_show_a_split_on_both_clocks(registry_pool):
+    pool = await registry_pool()
+    await registered(pool)
+    before = datetime.now(UTC)
+    split_on = before.date() + timedelta(days=1)  # recorded today, takes effect tomorrow
+    new_id = await ops.handle_split_household(
+        commands.SplitHousehold("h-1", [CHILD.nik], head_nik=CHILD.nik, kk_number=kk(3), address="Jl. 3",
+                                reason="own KK", on=split_on), PostgresRegistryUnitOfWork(pool, Cause()))
+
+    def status(household, person) -> Status:
+        return household.members[person.nik].status
+
+    known_then = await household_as_of(pool, "h-1", at=before, clock="recorded")
+    known_now = await household_as_of(pool, "h-1", at=datetime.now(UTC), clock="recorded")
+    true_before = await household_as_of(pool, "h-1", at=datetime.combine(before.date(), time(23, 59), UTC),
+                                        clock="effective")
+    true_after = await household_as_of(pool, "h-1", at=datetime.combine(split_on, time(), UTC), clock="effective")
+    # what the registry knew: before the split was recorded, active; now, gone
+    assert (status(known_then, CHILD), status(known_now, CHILD)) == (Status.ACTIVE, Status.LEFT)
+    # what is true in the world, as known now: still here today, gone from tomorrow
+    assert (status(true_before, CHILD), status(true_after, CHILD)) == (Status.ACTIVE, Status.LEFT)
+    new_then = await household_as_of(pool, new_id, at=datetime.now(UTC), clock="recorded")
+    assert new_then.formed_from == "h-1" and status(new_then, CHILD) is Status.ACTIVE
