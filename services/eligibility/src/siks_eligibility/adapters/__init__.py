@@ -1,0 +1,1 @@
+"""Adapters: the projection's PostgreSQL tables, the registry topic consumer, the CLI's wiring."""

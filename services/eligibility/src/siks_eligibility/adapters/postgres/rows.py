@@ -1,0 +1,140 @@
+"""The rows one projection version writes and reads: households' events, ranking inputs, decisions.
+
+Every write is one statement per batch (arrays unnested), whatever the batch's size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+from siks_events import catalog
+
+from siks_eligibility.adapters.postgres.tables import VersionTables
+from siks_eligibility.domain.decision import Decision
+from siks_eligibility.domain.household import HouseholdHistory
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A registry event of one household, at its version in the household's stream."""
+
+    household_id: str
+    stream_version: int
+    type: str
+    data: dict
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """What the regency ranking reads of a household: where it lives and its score (None: not ranked)."""
+
+    household_id: str
+    regency: str
+    score: int | None
+    stream_version: int
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+async def insert_events(connection: asyncpg.Connection, tables: VersionTables, events: Sequence[StoredEvent]) -> None:
+    """Keep the events; one already kept at its stream version is left as it is (the inbox is the first guard)."""
+    await connection.execute(
+        f"INSERT INTO {tables.events} (household_id, stream_version, type, data, recorded_at)"
+        " SELECT h, v, t, d::jsonb, r FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[])"
+        " AS e(h, v, t, d, r) ON CONFLICT DO NOTHING",
+        [e.household_id for e in events], [e.stream_version for e in events], [e.type for e in events],
+        [_json(e.data) for e in events], [e.recorded_at for e in events])
+
+
+async def histories(connection: asyncpg.Connection, tables: VersionTables,
+                    household_ids: Iterable[str]) -> dict[str, HouseholdHistory]:
+    """Each household's kept events in stream order, ready to fold (the stream version is the position)."""
+    rows = await connection.fetch(
+        f"SELECT household_id, stream_version, type, data, recorded_at FROM {tables.events}"
+        " WHERE household_id = ANY($1::text[]) ORDER BY household_id, stream_version", list(household_ids))
+    found: dict[str, HouseholdHistory] = {}
+    for row in rows:
+        history = found.setdefault(row["household_id"], HouseholdHistory(row["household_id"]))
+        history.record(catalog.decode(row["type"], row["data"]), position=row["stream_version"],
+                       recorded_at=row["recorded_at"])
+    return found
+
+
+async def regencies_of(connection: asyncpg.Connection, tables: VersionTables, household_ids: Iterable[str]) -> set[str]:
+    """The regencies the households were in before this batch."""
+    rows = await connection.fetch(
+        f"SELECT DISTINCT regency FROM {tables.households} WHERE household_id = ANY($1::text[]) AND regency IS NOT NULL",
+        list(household_ids))
+    return {r["regency"] for r in rows}
+
+
+async def upsert_households(connection: asyncpg.Connection, tables: VersionTables, households: Sequence[HouseholdRow]) -> None:
+    """Write where households live and their scores; an unranked household loses its decile, a ranked one keeps it
+    until the ranking is next computed."""
+    await connection.execute(
+        f"INSERT INTO {tables.households} AS h (household_id, regency, score, stream_version)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[])"
+        " ON CONFLICT (household_id) DO UPDATE SET regency = excluded.regency, score = excluded.score,"
+        " stream_version = excluded.stream_version,"
+        " decile = CASE WHEN excluded.score IS NULL THEN NULL ELSE h.decile END",
+        [h.household_id for h in households], [h.regency for h in households], [h.score for h in households],
+        [h.stream_version for h in households])
+
+
+async def ranking_inputs(connection: asyncpg.Connection, tables: VersionTables,
+                         regencies: Iterable[str]) -> list[asyncpg.Record]:
+    """(household_id, regency, score, decile) of every ranked household of the regencies."""
+    return await connection.fetch(
+        f"SELECT household_id, regency, score, decile FROM {tables.households}"
+        " WHERE regency = ANY($1::text[]) AND score IS NOT NULL", list(regencies))
+
+
+async def households_in(connection: asyncpg.Connection, tables: VersionTables, regency: str) -> list[str]:
+    rows = await connection.fetch(f"SELECT household_id FROM {tables.households} WHERE regency = $1", regency)
+    return [r["household_id"] for r in rows]
+
+
+async def all_regencies(connection: asyncpg.Connection, tables: VersionTables) -> list[str]:
+    rows = await connection.fetch(f"SELECT DISTINCT regency FROM {tables.households} WHERE regency IS NOT NULL")
+    return sorted(r["regency"] for r in rows)
+
+
+async def set_deciles(connection: asyncpg.Connection, tables: VersionTables, deciles: dict[str, int]) -> None:
+    if deciles:
+        await connection.execute(
+            f"UPDATE {tables.households} AS h SET decile = d.decile FROM unnest($1::text[], $2::int[]) AS d(id, decile)"
+            " WHERE h.household_id = d.id", list(deciles), list(deciles.values()))
+
+
+def decision_row(decision: Decision, assessed_on: date) -> tuple:
+    """A decision as the API serves it. The regency-wide rank ("rank r of n") is left out: every household that
+    joins a regency moves it for everyone below, and the serving query computes it from the scores instead."""
+    inputs = {k: v for k, v in decision.inputs.items() if k != "welfare_rank"}
+    conditions = [{"name": c.name, "passed": c.passed, "detail": c.detail, "required": c.required}
+                  for c in decision.conditions]
+    return (decision.program.value, decision.beneficiary.household_id, decision.beneficiary.nik or "", decision.eligible,
+            decision.regency, decision.decile, decision.rule_version, decision.weights_version, assessed_on,
+            decision.household_position, _json(conditions), _json(inputs),
+            decision.end_reason.value if decision.end_reason else None, decision.ended_on, decision.in_regency_since)
+
+
+async def replace_decisions(connection: asyncpg.Connection, tables: VersionTables, household_ids: Sequence[str],
+                            rows: Sequence[tuple]) -> None:
+    """Every decision about these households, replaced by `rows` (a member removed loses their rows)."""
+    await connection.execute(f"DELETE FROM {tables.decisions} WHERE household_id = ANY($1::text[])", list(household_ids))
+    if rows:
+        columns = list(zip(*rows, strict=True))
+        await connection.execute(
+            f"INSERT INTO {tables.decisions} (program, household_id, nik, eligible, regency, decile, rule_version,"
+            " weights_version, assessed_on, log_position, conditions, inputs, end_reason, ended_on, in_regency_since)"
+            " SELECT p, h, n, e, r, d, rv, wv, a, lp, c::jsonb, i::jsonb, er, eo, irs FROM unnest($1::text[], $2::text[],"
+            " $3::text[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::text[], $9::date[], $10::int[], $11::text[],"
+            " $12::text[], $13::text[], $14::date[], $15::date[]) AS x(p, h, n, e, r, d, rv, wv, a, lp, c, i, er, eo, irs)",
+            *[list(c) for c in columns])

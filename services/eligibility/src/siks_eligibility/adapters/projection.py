@@ -1,0 +1,130 @@
+"""The eligibility projection: registry events folded into one version's rows, in the consumer's batch transaction.
+
+Per batch: keep the households' events, refold the households touched, write their regency and
+score, then (unless the version is still building) rank each affected regency again and decide
+every household touched or whose decile moved. Deciding needs a household's state, so those
+whose decile moved are refolded from their kept events too.
+
+Cost of the ranking: per batch, one read of (household, score) for every ranked household of each
+affected regency (O(households of the regency)), a sort, and writes only for deciles that moved.
+A building version skips it: `finish_build` ranks every regency once when the replay has caught up.
+
+Concurrency: each partition's batches run in their own transactions. A batch takes an advisory lock
+per affected regency (in sorted order) before writing, so two batches never rank one regency from
+two snapshots; households live on one partition each, so only deciles are written across batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import asyncpg
+from siks_events.consumer import BatchHandler
+from siks_events.envelope import Envelope
+from siks_events.model import Event, RuleViolated
+
+from siks_eligibility.adapters.postgres import rows, versions
+from siks_eligibility.adapters.postgres.rows import HouseholdRow, StoredEvent
+from siks_eligibility.adapters.postgres.tables import VersionTables
+from siks_eligibility.adapters.postgres.versions import VersionState
+from siks_eligibility.domain.decision import Basis, decide_household, decide_persons
+from siks_eligibility.domain.household import HouseholdState
+from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
+from siks_eligibility.domain.welfare import WelfareRank, WelfareScore, WelfareWeights, rank_by_regency, score
+
+
+class NotAHouseholdStream(RuleViolated):
+    """A household event without the stream version of its household's stream: it cannot be ordered."""
+
+    code = "no-household-stream-version"
+
+
+class EligibilityProjection(BatchHandler):
+    """Keeps one projection version of eligibility current with the registry's events."""
+
+    def __init__(self, version: int, *, assessed_on: date, rules: RuleSet, weights: WelfareWeights) -> None:
+        self.tables = VersionTables(version)
+        self.version = version
+        self.on = assessed_on
+        self.rules = rules
+        self.weights = weights
+
+    async def apply(self, events: Sequence[tuple[Event, Envelope]], connection: asyncpg.Connection) -> None:
+        """Fold the batch's household events into the version's rows (a retired version changes nothing)."""
+        state = await versions.state_for_batch(connection, self.version)
+        if state is VersionState.RETIRED:
+            return
+        kept = [stored for event, envelope in events if (stored := household_event(event, envelope)) is not None]
+        if not kept:
+            return
+        await rows.insert_events(connection, self.tables, kept)
+        touched = sorted({e.household_id for e in kept})
+        histories = await rows.histories(connection, self.tables, touched)
+        states = {hid: s for hid, h in histories.items() if (s := h.as_known_at(None)) is not None}
+        written = [self._household_row(s) for s in states.values()]
+        if state is VersionState.BUILDING:
+            await rows.upsert_households(connection, self.tables, written)
+            return
+        regencies = sorted({h.regency for h in written} | await rows.regencies_of(connection, self.tables, touched))
+        await self._lock(connection, regencies)
+        await rows.upsert_households(connection, self.tables, written)
+        await self.rank_and_decide(connection, regencies, states)
+
+    async def rank_and_decide(self, connection: asyncpg.Connection, regencies: Iterable[str],
+                              states: dict[str, HouseholdState], *, everyone: bool = False) -> int:
+        """Rank the regencies again and decide the households in `states`, those whose decile moved, or (everyone)
+        every household of the regencies; returns the households decided."""
+        regencies = list(regencies)
+        ranked = await rows.ranking_inputs(connection, self.tables, regencies)
+        ranks = rank_by_regency((r["household_id"], r["regency"], WelfareScore(r["score"], (), self.weights.version))
+                                for r in ranked)
+        moved = {r["household_id"]: ranks[r["household_id"]].decile for r in ranked
+                 if ranks[r["household_id"]].decile != r["decile"]}
+        await rows.set_deciles(connection, self.tables, moved)
+        to_decide = set(states) | set(moved)
+        if everyone:
+            for regency in regencies:
+                to_decide.update(await rows.households_in(connection, self.tables, regency))
+        missing = sorted(to_decide - set(states))
+        if missing:
+            for hid, history in (await rows.histories(connection, self.tables, missing)).items():
+                if (state := history.as_known_at(None)) is not None:
+                    states = {**states, hid: state}
+        decided = sorted(hid for hid in to_decide if hid in states)
+        written = [rows.decision_row(d, self.on) for hid in decided for d in self._decide(states[hid], ranks.get(hid))]
+        await rows.replace_decisions(connection, self.tables, decided, written)
+        return len(decided)
+
+    def _decide(self, household: HouseholdState, rank: WelfareRank | None):
+        if rank is not None:  # the ranking read scores only: the decision explains the points as well
+            rank = WelfareRank(rank.household_id, rank.regency, score(household, self.on, self.weights), rank.rank,
+                               rank.of, rank.decile)
+        basis = Basis(on=self.on, log_position=household.last_position)
+        for program in self.rules.programs():
+            rule = self.rules[program]
+            if program in HOUSEHOLD_PROGRAMS:
+                yield decide_household(rule, household, rank, basis=basis, weights_version=self.weights.version)
+            else:
+                yield from decide_persons(rule, household, rank, basis=basis, weights_version=self.weights.version)
+
+    def _household_row(self, household: HouseholdState) -> HouseholdRow:
+        ranked = household.in_registry_on(self.on)
+        return HouseholdRow(household.household_id, household.regency_on(self.on),
+                            score(household, self.on, self.weights).total if ranked else None, household.last_position)
+
+    async def _lock(self, connection: asyncpg.Connection, regencies: list[str]) -> None:
+        for regency in regencies:  # sorted by the caller: two batches never wait on each other in a cycle
+            await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                                     f"{self.tables.prefix}:{regency}")
+
+
+def household_event(event: Event, envelope: Envelope) -> StoredEvent | None:
+    """The event as a household's kept event; None for events of other streams (they are not about one household)."""
+    household_id = getattr(event, "household_id", None)
+    if household_id is None or envelope.extensions.get("streamid") != household_id:
+        return None
+    version = envelope.extensions.get("streamversion", "")
+    if not version.isdigit():
+        raise NotAHouseholdStream(f"event {envelope.id} of household {household_id} has no stream version")
+    return StoredEvent(household_id, int(version), envelope.type, envelope.data, envelope.time)

@@ -1,0 +1,96 @@
+"""`siks-eligibility`: run the projection worker, rebuild a new version beside the served one, show status."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from siks_events import migrations
+from siks_events.database import create_pool
+
+from siks_eligibility import worker
+from siks_eligibility.adapters.postgres import versions
+from siks_eligibility.lifecycle import Lifecycle, Progress
+from siks_eligibility.settings import EligibilitySettings
+
+app = typer.Typer(help="The eligibility projection of the registry's events.", no_args_is_help=True,
+                  add_completion=False)
+console = Console()
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+AssessedOn = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="the day decided (default: today, UTC)")]
+
+
+def _day(on: datetime | None) -> date:
+    return on.date() if on else datetime.now(UTC).date()
+
+
+@asynccontextmanager
+async def _lifecycle() -> AsyncIterator[Lifecycle]:
+    settings = EligibilitySettings()
+    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, settings.database_url, settings.db_schema)
+    pool = await create_pool(settings.database_url, settings.db_schema, max_size=12)
+    try:
+        yield Lifecycle(pool, settings.kafka_bootstrap_servers, topic_prefix=settings.topic_prefix,
+                        partitions=settings.kafka_partitions, session_timeout_ms=settings.kafka_session_timeout_ms,
+                        batch_size=settings.consumer_batch_size)
+    finally:
+        await pool.close()
+
+
+def _line(progress: Progress) -> str:
+    left = f", about {progress.seconds_left:.0f} s left" if progress.seconds_left is not None else ""
+    return (f"v{progress.version} {progress.state}: {progress.done}/{progress.total} events,"
+            f" {progress.rate:.0f} events/s{left}")
+
+
+@app.command()
+def run(on: AssessedOn = None) -> None:
+    """Keep the served version current with the registry's events (the first version starts if there is none)."""
+    async def main() -> None:
+        async with _lifecycle() as lifecycle:
+            await worker.run(lifecycle, on=_day(on))
+
+    asyncio.run(main())
+
+
+@app.command()
+def rebuild(on: AssessedOn = None,
+            keep_previous: Annotated[bool, typer.Option(help="keep the previous version's tables")] = False) -> None:
+    """Replay the whole registry log into a new version, then serve it (the current one answers meanwhile)."""
+    async def main() -> None:
+        async with _lifecycle() as lifecycle:
+            last = [0.0]
+
+            def report(progress: Progress) -> None:
+                now = asyncio.get_running_loop().time()
+                if now - last[0] >= 1 or progress.caught_up:
+                    last[0] = now
+                    console.print(_line(progress))
+
+            version = await worker.rebuild(lifecycle, on=_day(on), report=report, drop_previous=not keep_previous)
+            console.print(f"serving v{version.version} (assessing {version.assessed_on})")
+
+    asyncio.run(main())
+
+
+@app.command()
+def status() -> None:
+    """Every version: its state, what it assesses, and how far its consumer has read."""
+    async def main() -> None:
+        async with _lifecycle() as lifecycle:
+            served = await versions.current(lifecycle.pool)
+            for version in await versions.all_versions(lifecycle.pool):
+                mark = "*" if version.version == served else " "
+                detail = (_line(await lifecycle.progress(version.version))
+                          if version.state is not versions.VersionState.RETIRED else f"v{version.version} retired")
+                console.print(f"{mark} {detail}; on {version.assessed_on}, rules {version.rule_versions},"
+                              f" weights {version.weights_version}")
+
+    asyncio.run(main())

@@ -1,0 +1,62 @@
+"""The two long-running jobs: `run` keeps the served version current, `rebuild` builds the next one beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import date
+
+from siks_eligibility.adapters.postgres import versions
+from siks_eligibility.adapters.postgres.versions import ProjectionVersion
+from siks_eligibility.lifecycle import Lifecycle, Progress
+
+
+async def rebuild(lifecycle: Lifecycle, *, on: date, report: Callable[[Progress], None] = lambda _: None,
+                  drop_previous: bool = True, poll: float = 0.2) -> ProjectionVersion:
+    """Replay the whole log into a new version while the served one keeps answering, decide it, let it catch up
+    with what arrived meanwhile, then switch the pointer to it (and drop the previous version unless kept)."""
+    version = await lifecycle.start(on, state=versions.VersionState.BUILDING)
+    consumer = asyncio.create_task(lifecycle.consumer(version).run(), name=f"rebuild v{version.version}")
+    try:
+        while not (progress := await lifecycle.progress(version.version)).caught_up:
+            report(progress)
+            await _wait(consumer, poll)
+        report(progress)
+        await lifecycle.finish_build(version)
+        while not await lifecycle.caught_up_with_now(version.version):
+            await _wait(consumer, poll)
+        await lifecycle.switch(version.version, drop_previous=drop_previous)
+        return await versions.get(lifecycle.pool, version.version)
+    finally:
+        await _stop(consumer)
+
+
+async def run(lifecycle: Lifecycle, *, on: date, poll: float = 1.0) -> None:
+    """Keep the served version current until cancelled, following the pointer when a rebuild switches it;
+    with no version yet, start the first (assessing `on`)."""
+    while True:
+        served = await versions.current(lifecycle.pool)
+        if served is None:
+            served = (await lifecycle.first(on)).version
+        consumer = asyncio.create_task(lifecycle.consumer(await versions.get(lifecycle.pool, served)).run(),
+                                       name=f"eligibility v{served}")
+        try:
+            while await versions.current(lifecycle.pool) == served:
+                await _wait(consumer, poll)
+        finally:
+            await _stop(consumer)
+
+
+async def _wait(consumer: asyncio.Task, seconds: float) -> None:
+    """Sleep, unless the consumer has stopped: then raise what stopped it."""
+    done, _ = await asyncio.wait([consumer], timeout=seconds)
+    if done:
+        consumer.result()
+        raise RuntimeError("the consumer stopped")
+
+
+async def _stop(consumer: asyncio.Task) -> None:
+    consumer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await consumer
