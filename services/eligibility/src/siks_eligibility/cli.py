@@ -94,3 +94,7 @@ def status() -> None:
                               f" weights {version.weights_version}")
 
     asyncio.run(main())
+
+
+if __name__ == "__main__":
+    app()

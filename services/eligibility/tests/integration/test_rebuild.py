@@ -1,0 +1,64 @@
+"""Rebuild from zero into the next version while the served one answers: exactly the served version's rows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from siks_eligibility import worker
+from siks_eligibility.adapters.postgres import reads, versions
+from siks_eligibility.adapters.postgres.tables import VersionTables
+from siks_eligibility.lifecycle import Progress
+from siks_events.pytest_plugin import eventually
+
+from ..unit.test_reference import ON
+from .expected import all_rows, domain_decisions, projected_decisions
+from .registry import registry_log
+
+
+async def _read_continuously(pool, household_id: str, seen: list[int | None]) -> None:
+    while True:
+        served = await reads.decisions_of(pool, household_id)
+        seen.append(served[0]["projection_version"] if served else None)
+        await asyncio.sleep(0.01)
+
+
+async def _stopped(*tasks: asyncio.Task) -> None:
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_a_rebuild_from_zero_ends_with_exactly_the_served_versions_rows_while_reads_are_served_throughout(
+        lifecycle, publish):
+    log = registry_log(300)
+    first, rest = log[: len(log) // 2], log[len(log) // 2:]
+    await publish(first)
+    v1 = await lifecycle.first(ON)
+    served = asyncio.create_task(lifecycle.consumer(v1).run())
+    reads_seen: list[int | None] = []
+    reader = None
+    try:
+        await eventually(lambda: lifecycle.caught_up_with_now(v1.version), timeout=30)
+        reader = asyncio.create_task(_read_continuously(lifecycle.pool, log[0].household_id, reads_seen))
+        progress: list[Progress] = []
+        rebuilding = asyncio.create_task(worker.rebuild(lifecycle, on=ON, report=progress.append, drop_previous=False))
+        await eventually(lambda: versions.all_versions(lifecycle.pool), until=lambda found: len(found) == 2, timeout=10)
+        await publish(rest)  # arrives while the rebuild replays: both versions take it in
+        v2 = await asyncio.wait_for(rebuilding, 60)
+        await eventually(lambda: lifecycle.caught_up_with_now(v1.version), timeout=30)
+
+        assert await versions.current(lifecycle.pool) == v2.version == v1.version + 1
+        assert await all_rows(lifecycle.pool, v2.version) == await all_rows(lifecycle.pool, v1.version)
+        assert await projected_decisions(lifecycle.pool, v2.version) == domain_decisions(log, ON)
+        assert [p.total for p in progress] == [len(first)] * len(progress)
+        assert [p.done for p in progress] == sorted(p.done for p in progress) and progress[-1].done == len(first)
+    finally:
+        await _stopped(*[t for t in (reader, served) if t is not None])
+    assert None not in reads_seen and reads_seen == sorted(reads_seen) and reads_seen[-1] == v2.version
+
+    async with lifecycle.pool.acquire() as connection:
+        await versions.retire(connection, v1.version)
+    assert await lifecycle.pool.fetchval("SELECT to_regclass($1)", VersionTables(v1.version).decisions) is None
+    assert (await reads.decisions_of(lifecycle.pool, log[0].household_id))[0]["projection_version"] == v2.version
