@@ -100,7 +100,7 @@ async def test_registry_routes_answer_another_region_alike_for_a_record_that_exi
             "kk_number": KK, "region_code": VILLAGE, "address": "Jl. Mayor Bismo 12",
             "members": [HEAD.model_dump(mode="json")]})
         assert created.status_code == 201, created.text
-        existing = {"household_id": created.json()["household_id"], "nik": HEAD.nik}
+        existing = {"household_id": created.json()["household_id"], "nik": HEAD.nik, "region_code": VILLAGE}
         assert await assert_no_oracle(client, local_issuer, existing) >= 9
 
 

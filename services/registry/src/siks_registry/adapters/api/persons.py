@@ -26,7 +26,7 @@ LetterIssuer = allowed_to(Operation.STATEMENT_LETTER_ISSUE)
 
 @router.get("/v1/persons/{nik}", response_model=PersonPublic)
 async def get_person(nik: Nik, pool: Pool, actor: PersonReader):
-    """A person by NIK: status (active, deceased, moved_out, graduated), household, region and programmes."""
+    """A person by NIK: status (active, deceased, moved_out, graduated, left), household, region and programmes."""
     return PersonPublic.of(await queries.person(pool, nik))
 
 
@@ -37,7 +37,7 @@ async def search_persons(
     region: str = Query("", pattern=r"^(\d{2}|\d{4}|\d{6}|\d{10})?$",
                         description="region code prefix: province, regency, sub-district or village"),
     name: str | None = Query(None, max_length=100),
-    status_: str | None = Query(None, alias="status", pattern="^(active|deceased|moved_out|graduated)$"),
+    status_: str | None = Query(None, alias="status", pattern="^(active|deceased|moved_out|graduated|left)$"),
     page: int = Query(1, ge=1),
     size: int = Query(50, ge=1, le=500),
 ):

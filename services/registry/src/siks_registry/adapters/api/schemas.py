@@ -74,12 +74,13 @@ class MemberPublic(BaseModel):
     status: str
     status_since: date | None
     region_code: str | None
+    left_to: str | None = Field(None, description="the household they went on in (split, transfer, merge, arrival)")
     programs: list[MembershipPublic]
 
     @classmethod
     def of(cls, member: Member) -> MemberPublic:
         return cls(person=member.person, status=member.status.value, status_since=member.status_since,
-                   region_code=member.region_code,
+                   region_code=member.region_code, left_to=member.left_to,
                    programs=[MembershipPublic(program=m.program, active=m.active, start_date=m.start_date,
                                               end_date=m.end_date, end_reason=m.end_reason) for m in member.memberships])
 
@@ -97,6 +98,8 @@ class HouseholdPublic(BaseModel):
     head_nik: str | None
     needs_new_head: bool
     graduated_on: date | None = Field(None, description="the day the household left DTKS (graduasi), if it has")
+    formed_from: str | None = Field(None, description="the household its members came from (a split, or movers)")
+    merged_into: str | None = Field(None, description="the household this one continues in, after a merge")
     version: int
     members: list[MemberPublic]
 
@@ -109,6 +112,7 @@ class HouseholdPublic(BaseModel):
                    location=household.location, housing=household.housing, assets=household.assets,
                    welfare_decile=household.welfare_decile, head_nik=household.head_nik,
                    needs_new_head=household.needs_new_head, graduated_on=household.graduated_on,
+                   formed_from=household.formed_from, merged_into=household.merged_into,
                    version=household.version,
                    members=[MemberPublic.of(m) for m in household.members.values()])
 
@@ -138,7 +142,7 @@ class PersonPublic(BaseModel):
     sex: str
     birth_date: date
     relationship: str
-    status: str = Field(description="active, deceased, moved_out or graduated")
+    status: str = Field(description="active, deceased, moved_out, graduated or left")
     status_since: date | None
     household_id: str
     region_code: str
