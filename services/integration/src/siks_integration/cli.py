@@ -93,6 +93,23 @@ async def _wait_applied(client: httpx.AsyncClient, report_id: str, headers: dict
     return report
 
 
+async def _arrive(registry: httpx.AsyncClient, mover: dict, village: str, rng: random.Random) -> None:
+    """The destination village sees the mover on its arrivals list and registers a household for them."""
+    operator = {"Authorization": f"Bearer {issuer().issue(role=Role.VILLAGE_OPERATOR, region=village, subject='demo')}"}
+    console.rule(f"6. The mover is on the arrivals list of village {village} (GET /v1/villages/{village}/arrivals)")
+    for _ in range(150):
+        arrivals = (await registry.get(f"/v1/villages/{village}/arrivals", headers=operator)).json()
+        if any(a["nik"] == mover["nik"] for a in arrivals):
+            break
+        await asyncio.sleep(0.2)
+    console.print(arrivals)
+    console.rule("7. The village operator there registers a household for them (POST /v1/arrivals/attachment)")
+    attachment = {"nik": mover["nik"], "kk_number": f"{village[:6]}{rng.randrange(10**10):010d}",
+                  "address": "Jl. Baru 1, RT 01 RW 01"}
+    console.print((await registry.post("/v1/arrivals/attachment", json=attachment, headers=operator)).json())
+    console.print((await registry.get(f"/v1/persons/{mover['nik']}", headers=operator)).json())
+
+
 async def _demo(endpoints: simulator.Endpoints, region: str) -> None:
     rng = random.Random()
     reader = {"Authorization": f"Bearer {endpoints.registry_token}"}
@@ -126,6 +143,7 @@ async def _demo(endpoints: simulator.Endpoints, region: str) -> None:
         report = await _wait_applied(integration, receipt["report_id"], reader)
         console.print({"status": report["status"], "steps": [s["type"] for s in report["history"]]})
         console.print((await registry.get(f"/v1/persons/{mover['nik']}", headers=reader)).json())
+        await _arrive(registry, mover, move.to_region, rng)
     console.rule("Where to look")
     console.print(f"household timeline: {endpoints.registry}/v1/households/{dying['household_id']}/timeline")
     console.print(f"report status:      {receipt['status_url']}")

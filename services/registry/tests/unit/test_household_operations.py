@@ -66,8 +66,10 @@ async def test_a_split_forms_a_new_household_with_its_own_kk_and_a_link_back():
         SITI_.nik: (Status.LEFT, new_id), ANI_.nik: (Status.LEFT, new_id)}
     # PBI JK is the person's: it ends in the old household the day it starts in the new one (no gap)
     assert membership(old, SITI_, Program.PBI_JK).end_date == ON == membership(new, SITI_, Program.PBI_JK).start_date
-    # PKH is the household's: not carried without a decision, ended all the same
+    # PKH is the household's: not carried without a decision, ended all the same, and the record says which
     assert membership(old, SITI_, Program.PKH).end_date == ON
+    assert "not carried" in membership(old, SITI_, Program.PKH).end_reason
+    assert membership(old, SITI_, Program.PBI_JK).end_reason == f"continued in household {new_id}"
     assert [m.program for m in new.members[SITI_.nik].memberships] == [Program.PBI_JK]
     single_identity(uow)
 

@@ -47,7 +47,7 @@ async def split_household(cmd: commands.SplitHousehold, uow: RegistryUnitOfWork)
     if cmd.head_nik not in cmd.niks:
         raise HeadRequired("the new household's head must be one of the members who leave", field="head_nik")
     new_id = cmd.new_household_id or str(uuid.uuid4())
-    leaving = old.leave(cmd.niks, new_id, cmd.reason, cmd.on)
+    leaving = old.leave(cmd.niks, new_id, cmd.reason, cmd.on, cmd.household_programs)
     persons = [_as(m, Relationship.HEAD if m.nik == cmd.head_nik else _kept(m)) for m in leaving]
     new = Household.register(new_id, kk_number=cmd.kk_number, region_code=region, address=cmd.address,
                              members=persons, location=None, housing=old.housing, assets=old.assets,
@@ -62,7 +62,7 @@ async def split_household(cmd: commands.SplitHousehold, uow: RegistryUnitOfWork)
 async def merge_households(cmd: commands.MergeHouseholds, uow: RegistryUnitOfWork) -> None:
     absorbed = await household_in_scope(uow, cmd.absorbed_id)
     continuing = await household_in_scope(uow, cmd.continuing_id)
-    leaving = absorbed.merge_into(continuing.id, cmd.reason, cmd.on)
+    leaving = absorbed.merge_into(continuing.id, cmd.reason, cmd.on, cmd.household_programs)
     continuing.join([(_as(m, _kept(m)), m.programs_to_carry(cmd.household_programs)) for m in leaving],
                     absorbed.id, JoinReason.MERGE, cmd.on)
 
@@ -72,7 +72,7 @@ async def transfer_member(cmd: commands.TransferMember, uow: RegistryUnitOfWork)
     destination = await household_in_scope(uow, cmd.to_household_id)
     if origin.id == destination.id:
         raise SameHousehold("a member cannot be transferred to the household they are in")
-    [member] = origin.leave([cmd.nik], destination.id, cmd.reason, cmd.on)
+    [member] = origin.leave([cmd.nik], destination.id, cmd.reason, cmd.on, cmd.household_programs)
     destination.join([(_as(member, cmd.relationship), member.programs_to_carry(cmd.household_programs))],
                      origin.id, JoinReason.TRANSFER, cmd.on)
 
@@ -96,7 +96,7 @@ async def attach_arrival(cmd: commands.AttachArrival, uow: RegistryUnitOfWork) -
         if destination.region_code != village:
             raise NotAnArrival(f"the person moved to village {village}, not to the household's village",
                                field="household_id")
-    origin.leave([cmd.nik], destination.id, "arrived in the new village after a move", cmd.on)
+    origin.leave([cmd.nik], destination.id, "arrived in the new village after a move", cmd.on, cmd.household_programs)
     programs = member.programs_to_carry(cmd.household_programs)
     if cmd.household_id is None:
         destination = Household.register(destination.id, kk_number=cmd.kk_number, region_code=village,

@@ -227,7 +227,8 @@ class Household(Aggregate):
         self._record(HouseholdGraduated(household_id=self.id, graduated_on=graduated_on, reason=reason,
                                         proposal_id=proposal_id))
 
-    def leave(self, niks: list[str], to_household_id: str, reason: str, on: date) -> list[Member]:
+    def leave(self, niks: list[str], to_household_id: str, reason: str, on: date,
+              household_programs: bool = False) -> list[Member]:
         """Members go on in another household: their open memberships here end `on`; the members as they were.
 
         Active members leave (split, transfer, merge); so does a member in transit after a move when the
@@ -241,11 +242,13 @@ class Household(Aggregate):
                 raise MemberNotActive(f"this member is {member.status.value} since {member.status_since}", field="nik")
             leaving.append(member)
         for member in leaving:
+            carried = set(member.programs_to_carry(household_programs))
             for membership in member.memberships:
                 if membership.active:
+                    why = (f"continued in household {to_household_id}" if membership.program in carried
+                           else f"ended on leaving for household {to_household_id} (a household programme, not carried)")
                     self._record(ProgramEnded(household_id=self.id, nik=member.nik, program=membership.program,
-                                              end_date=max(on, membership.start_date),
-                                              reason=f"continued in household {to_household_id}"))
+                                              end_date=max(on, membership.start_date), reason=why))
         self._record(MembersLeft(household_id=self.id, niks=tuple(niks), to_household_id=to_household_id,
                                  reason=reason, left_on=on))
         return leaving
@@ -267,11 +270,11 @@ class Household(Aggregate):
             for program in programs:
                 self._record(ProgramEnrolled(household_id=self.id, nik=person.nik, program=program, start_date=on))
 
-    def merge_into(self, into_household_id: str, reason: str, on: date) -> list[Member]:
+    def merge_into(self, into_household_id: str, reason: str, on: date, household_programs: bool = False) -> list[Member]:
         """The household ends in another one: every active member leaves for it; the members as they were."""
         if into_household_id == self.id:
             raise HouseholdClosed("a household cannot merge into itself", field="into_household_id")
-        leaving = self.leave([m.nik for m in self.active_members()], into_household_id, reason, on)
+        leaving = self.leave([m.nik for m in self.active_members()], into_household_id, reason, on, household_programs)
         self._record(HouseholdMergedInto(household_id=self.id, into_household_id=into_household_id, merged_on=on,
                                          reason=reason))
         return leaving
