@@ -91,6 +91,17 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
 }
 
 
+RECORD_NO_EVENT = frozenset({
+    Operation.PROPOSAL_READ, Operation.PRELIST_READ, Operation.VISIT_READ, Operation.HOUSEHOLD_READ,
+    Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
+    Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE})
+"""Reads, and writes kept outside any event store (a subscription is a row of the integration service)."""
+
+EMITTING_ROLES: frozenset[Role] = frozenset({Role.SYSTEM}).union(
+    *(roles for operation, roles in PERMISSIONS.items() if operation not in RECORD_NO_EVENT))
+"""Roles whose requests can cause an event (directly, or through a consumer that records the same actor)."""
+
+
 class OperationNotAllowed(Forbidden):
     """The actor's role may not perform this operation."""
 

@@ -60,7 +60,7 @@ async def test_a_decodable_event_of_the_wrong_type_is_dead_lettered_with_its_rea
             letter = await dead_letter(pool, event_id)
             assert event.type in letter["reason"] and topic in letter["reason"], letter["reason"]
             # 'unknown' is the column's default, for consumers that do not record a reason code yet
-            assert letter.get("reason_code", "unknown") in ("unexpected-event-type", "unknown")
+            assert letter.get("reason_code", "unknown") in ("not-from-owner", "unexpected-event-type", "unknown")
         assert await pool.fetchval("SELECT count(*) FROM civil_reports") == 0
         assert await pool.fetchval("SELECT count(*) FROM dtks_memberships") == 0
         assert await pool.fetchval("SELECT count(*) FROM inbox WHERE event_id LIKE '%' || $1", on_dukcapil) == 0

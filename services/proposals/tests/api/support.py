@@ -20,7 +20,7 @@ OFFICE = {"role": "district_office", "region": "3571", "subject": "dinsos-kota-k
 
 
 def envelope(event: Event, stream_id: str, version: int) -> Envelope:
-    return Envelope(id=str(uuid.uuid4()), source="/siks/registry", type=event.type, subject=event.subject() or stream_id,
+    return Envelope(id=str(uuid.uuid4()), source="/siks-ng/registry", type=event.type, subject=event.subject() or stream_id,
                     time=datetime.now(UTC), data=event.model_dump(mode="json"), key=stream_id,
                     extensions={"streamid": stream_id, "streamversion": str(version)})
 

@@ -27,6 +27,7 @@ from siks_events.catalog import EventRejected
 from siks_events.consumer import dead_letters, inbox, positions
 from siks_events.consumer.dead_letters import DeadLetter
 from siks_events.consumer.failures import DATABASE_UNAVAILABLE, RACES, InboxRace, is_transient
+from siks_events.consumer.origin import check_origin
 from siks_events.consumer.positions import Position
 from siks_events.envelope import Envelope
 from siks_events.model import Cause, Conflict, DomainError, Event
@@ -67,6 +68,12 @@ class Item:
         assert self.envelope is not None
         return inbox.inbox_key(self.envelope)
 
+    def dead_letter(self) -> DeadLetter:
+        """The dead letter of a refused record, naming its event where the envelope could be read."""
+        assert self.rejected is not None
+        return DeadLetter(self.record, self.rejected.reason_code, self.rejected.reason,
+                          self.envelope.id if self.envelope else None)
+
 
 @dataclass
 class Outcome:
@@ -79,12 +86,19 @@ class Outcome:
     split: bool = False
 
 
-def decode(record: ConsumerRecord) -> Item:
+def decode(record: ConsumerRecord, topic_prefix: str = "") -> Item:
+    """The record as an event, or why it is refused: not a CloudEvent, an unknown type, or not from its owner."""
     try:
         envelope = Envelope.from_kafka(record.key, record.value, record.headers)
-        return Item(record, envelope, envelope.event())
     except EventRejected as rejected:
         return Item(record, rejected=rejected)
+    try:
+        event = envelope.event()
+        check_origin(event, topic=record.topic, source=envelope.source, role=envelope.extensions.get("actorrole"),
+                     topic_prefix=topic_prefix)
+    except EventRejected as rejected:
+        return Item(record, envelope, rejected=rejected)  # the envelope names the event in the dead letter
+    return Item(record, envelope, event)
 
 
 class BatchApplier:
@@ -101,8 +115,10 @@ class BatchApplier:
         retry_delay: float = 0.2,
         max_races: int = 20,
         acquire_timeout: float = 30.0,
+        topic_prefix: str = "",
     ) -> None:
         self.consumer = consumer
+        self.topic_prefix = topic_prefix
         self.pool = pool
         self.handler = handler
         self.uow_factory = uow_factory
@@ -113,7 +129,7 @@ class BatchApplier:
 
     async def apply(self, tp: TopicPartition, records: list[ConsumerRecord]) -> Outcome:
         """Apply `records` (in offset order); raise only transient failures, having changed nothing."""
-        items = [decode(r) for r in records]
+        items = [decode(r, self.topic_prefix) for r in records]
         connection = await acquire(self.pool, self.acquire_timeout)
         try:
             try:
@@ -135,7 +151,7 @@ class BatchApplier:
         fresh: list[Item] = []
         for item in items:
             if item.rejected is not None:
-                outcome.dead_letters.append(DeadLetter(item.record, item.rejected.reason_code, item.rejected.reason))
+                outcome.dead_letters.append(item.dead_letter())
             elif item.key in done:
                 outcome.duplicates += 1
             else:
@@ -166,7 +182,7 @@ class BatchApplier:
         for item in items:
             position = Position.after(item.record)
             if item.rejected is not None:
-                letter: DeadLetter | None = DeadLetter(item.record, item.rejected.reason_code, item.rejected.reason)
+                letter: DeadLetter | None = item.dead_letter()
             else:
                 letter = await self._apply_alone(connection, tp, item, position, outcome)
                 if letter is None:

@@ -74,7 +74,7 @@ class IdempotentConsumer:
         self.applier = BatchApplier(
             consumer=name, pool=pool, handler=handler,
             uow_factory=uow_factory or (lambda cause: PostgresUnitOfWork(pool, cause)),
-            max_attempts=max_attempts, retry_delay=retry_delay,
+            max_attempts=max_attempts, retry_delay=retry_delay, topic_prefix=topic_prefix,
         )
         self.dead_letter_sender = DeadLetterSender(pool, name, bootstrap_servers)
         self.positions: dict[TopicPartition, Position] = {}
