@@ -109,3 +109,29 @@ async def test_the_as_of_views_show_a_split_on_both_clocks(registry_pool):
     assert (status(true_before, CHILD), status(true_after, CHILD)) == (Status.ACTIVE, Status.LEFT)
     new_then = await household_as_of(pool, new_id, at=datetime.now(UTC), clock="recorded")
     assert new_then.formed_from == "h-1" and status(new_then, CHILD) is Status.ACTIVE
+
+
+async def test_the_as_of_views_show_a_transfer_and_a_merge_on_both_clocks(registry_pool):
+    pool = await registry_pool()
+    await registered(pool)
+    before = datetime.now(UTC)
+    tomorrow = before.date() + timedelta(days=1)
+    today_end, tomorrow_start = datetime.combine(before.date(), time(23, 59), UTC), datetime.combine(tomorrow, time(), UTC)
+    await ops.handle_transfer_member(
+        commands.TransferMember("h-1", "h-2", CHILD.nik, Relationship.GRANDCHILD, "to grandpa", tomorrow),
+        PostgresRegistryUnitOfWork(pool, Cause()))
+    await ops.handle_merge_households(commands.MergeHouseholds("h-2", "h-1", "remarried", tomorrow),
+                                      PostgresRegistryUnitOfWork(pool, Cause()))
+
+    async def view(household_id: str, at: datetime, clock: str):
+        return await household_as_of(pool, household_id, at=at, clock=clock)
+
+    # recorded clock: before either was recorded the child is in h-1 and h-2 stands; now h-2 is merged into h-1
+    assert (await view("h-1", before, "recorded")).members[CHILD.nik].status is Status.ACTIVE
+    assert (await view("h-2", before, "recorded")).merged_into is None
+    now = await view("h-2", datetime.now(UTC), "recorded")
+    assert now.merged_into == "h-1" and now.members[CHILD.nik].status is Status.LEFT
+    # effective clock, as known now: today nothing has happened yet; from tomorrow both have
+    assert CHILD.nik not in (await view("h-2", today_end, "effective")).members
+    assert (await view("h-2", tomorrow_start, "effective")).merged_into == "h-1"
+    assert (await view("h-1", tomorrow_start, "effective")).members[CHILD.nik].status is Status.ACTIVE
