@@ -82,6 +82,7 @@ def decode(type_: str, data: Any) -> Event:
 from siks_events.catalog import dukcapil as dukcapil  # noqa: E402
 from siks_events.catalog import eligibility as eligibility  # noqa: E402
 from siks_events.catalog import integration as integration  # noqa: E402  (registers its types)
+from siks_events.catalog import lks as lks  # noqa: E402
 from siks_events.catalog import proposals as proposals  # noqa: E402
 from siks_events.catalog import registry as registry  # noqa: E402
 from siks_events.catalog import verification as verification  # noqa: E402

@@ -1,0 +1,167 @@
+"""Events the LKS service publishes: social welfare institutions (lembaga kesejahteraan sosial), their
+services, and their aid proposals climbing the offices from regency to the directorate general.
+
+An institution is one stream (`lks_id`), an aid proposal another (`aid_proposal_id`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from siks_events.catalog import register
+from siks_events.model import Event, RegionCode
+
+TOPIC = "siks.lks.events"
+
+
+class Scope(StrEnum):
+    """Where an institution works; it decides which office approves its registration."""
+
+    REGENCY = "regency"  # kabupaten/kota
+    PROVINCE = "province"
+    NATIONAL = "national"
+
+
+class Level(StrEnum):
+    """The offices a decision climbs, lowest first."""
+
+    REGENCY = "regency"  # Dinas Sosial kabupaten/kota
+    PROVINCE = "province"  # Dinas Sosial provinsi
+    DIRECTORATE = "directorate"  # the ministry's directorate general (Ditjen Rehsos / Dayasos)
+
+
+class ServiceKind(StrEnum):
+    """A service an LKS gives (LKS Layanan), each approved by the directorate responsible for it."""
+
+    CHILD = "child"
+    ELDERLY = "elderly"
+    DISABILITY = "disability"
+    DRUG_ABUSE = "drug_abuse"  # korban penyalahgunaan NAPZA
+    TRAFFICKING = "trafficking"  # korban perdagangan orang
+    SOCIAL_TUNA = "social_tuna"  # tuna sosial
+
+
+class Document(BaseModel):
+    """A stored file (legal document, receipt, report) by its SHA-256; the bytes are in the blob store."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    content_type: str
+    size: int = Field(ge=0)
+
+
+class _LksEvent(Event):
+    topic: ClassVar[str] = TOPIC
+
+    lks_id: str
+
+
+@register
+class LksRegistered(_LksEvent):
+    """An institution (LKS, or a PSKS without services) registered with its identity and documents."""
+
+    type: ClassVar[str] = "siks.lks.lks-registered.v1"
+
+    name: str
+    legal_number: str
+    address: str
+    region_code: RegionCode
+    scope: Scope
+    services: tuple[ServiceKind, ...] = ()
+    documents: tuple[Document, ...] = ()
+
+
+@register
+class LksApproved(_LksEvent):
+    """The office of the institution's scope approved its registration."""
+
+    type: ClassVar[str] = "siks.lks.lks-approved.v1"
+
+    level: Level
+
+
+@register
+class LksRejected(_LksEvent):
+    """The office of the institution's scope rejected its registration."""
+
+    type: ClassVar[str] = "siks.lks.lks-rejected.v1"
+
+    level: Level
+    reason: str
+
+
+@register
+class LksServiceDecided(_LksEvent):
+    """The directorate responsible approved (or rejected) one of the institution's services."""
+
+    type: ClassVar[str] = "siks.lks.lks-service-decided.v1"
+
+    service: ServiceKind
+    approved: bool
+    reason: str = ""
+
+
+class _AidEvent(Event):
+    topic: ClassVar[str] = TOPIC
+
+    aid_proposal_id: str
+
+
+@register
+class AidProposalSubmitted(_AidEvent):
+    """An approved LKS asked for aid: amount (rupiah), purpose, people served, attachments."""
+
+    type: ClassVar[str] = "siks.lks.aid-proposal-submitted.v1"
+
+    lks_id: str
+    region_code: RegionCode
+    amount: int = Field(gt=0)
+    purpose: str
+    beneficiaries: int = Field(ge=0)
+    documents: tuple[Document, ...] = ()
+
+
+@register
+class AidProposalPassed(_AidEvent):
+    """An office checked the proposal and passed it up to the next level."""
+
+    type: ClassVar[str] = "siks.lks.aid-proposal-passed.v1"
+
+    level: Level
+
+
+@register
+class AidProposalReturned(_AidEvent):
+    """An office returned the proposal to the LKS for correction; it climbs again from this level."""
+
+    type: ClassVar[str] = "siks.lks.aid-proposal-returned.v1"
+
+    level: Level
+    reason: str
+
+
+@register
+class AidProposalCorrected(_AidEvent):
+    """The LKS corrected and resubmitted a returned proposal (the whole new content)."""
+
+    type: ClassVar[str] = "siks.lks.aid-proposal-corrected.v1"
+
+    amount: int = Field(gt=0)
+    purpose: str
+    beneficiaries: int = Field(ge=0)
+    documents: tuple[Document, ...] = ()
+
+
+@register
+class AidProposalDecided(_AidEvent):
+    """The directorate general approved or rejected the proposal; it is closed."""
+
+    type: ClassVar[str] = "siks.lks.aid-proposal-decided.v1"
+
+    approved: bool
+    reason: str = ""

@@ -1,0 +1,44 @@
+"""What the LKS service refuses, each with a stable code and, where one input is at fault, its field."""
+
+from __future__ import annotations
+
+from siks_events.model import Conflict, Forbidden, NotFound, RuleViolated
+
+
+class OutOfTurn(Conflict):
+    """Not this office's turn: the decision sits with another level (a step out of order)."""
+
+    code = "out-of-turn"
+
+
+class NotThisLevel(Forbidden):
+    """This office's level has no say over the institution (its scope names another level)."""
+
+    code = "not-this-level"
+
+
+class AlreadyDecided(Conflict):
+    """The registration or proposal has been decided; it takes no further step."""
+
+    code = "already-decided"
+
+
+class LksNotApproved(RuleViolated):
+    """Only an approved institution may submit aid proposals."""
+
+    code = "lks-not-approved"
+    field = "lks_id"
+
+
+class UnknownService(RuleViolated):
+    """The institution did not register this service."""
+
+    code = "unknown-service"
+    field = "service"
+
+
+class LksNotFound(NotFound):
+    """No institution with this id."""
+
+    code = "lks-not-found"
+    field = "lks_id"
