@@ -31,7 +31,7 @@ from siks_eligibility.adapters.postgres.versions import VersionState
 from siks_eligibility.domain.decision import Basis, decide_household, decide_persons
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
-from siks_eligibility.domain.welfare import WelfareRank, WelfareScore, WelfareWeights, rank_by_regency, score
+from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, places_by_regency, score
 
 
 class NotAHouseholdStream(RuleViolated):
@@ -77,10 +77,9 @@ class EligibilityProjection(BatchHandler):
         every household of the regencies; returns the households decided."""
         regencies = list(regencies)
         ranked = await rows.ranking_inputs(connection, self.tables, regencies)
-        ranks = rank_by_regency((r["household_id"], r["regency"], WelfareScore(r["score"], (), self.weights.version))
-                                for r in ranked)
-        moved = {r["household_id"]: ranks[r["household_id"]].decile for r in ranked
-                 if ranks[r["household_id"]].decile != r["decile"]}
+        places = places_by_regency((r["household_id"], r["regency"], r["score"]) for r in ranked)
+        moved = {r["household_id"]: places[r["household_id"]][2] for r in ranked
+                 if places[r["household_id"]][2] != r["decile"]}
         await rows.set_deciles(connection, self.tables, moved)
         to_decide = set(states) | set(moved)
         if everyone:
@@ -92,14 +91,15 @@ class EligibilityProjection(BatchHandler):
                 if (state := history.as_known_at(None)) is not None:
                     states = {**states, hid: state}
         decided = sorted(hid for hid in to_decide if hid in states)
-        written = [rows.decision_row(d, self.on) for hid in decided for d in self._decide(states[hid], ranks.get(hid))]
+        written = [rows.decision_row(d, self.on) for hid in decided for d in self._decide(states[hid], places.get(hid))]
         await rows.replace_decisions(connection, self.tables, decided, written)
         return len(decided)
 
-    def _decide(self, household: HouseholdState, rank: WelfareRank | None):
-        if rank is not None:  # the ranking read scores only: the decision explains the points as well
-            rank = WelfareRank(rank.household_id, rank.regency, score(household, self.on, self.weights), rank.rank,
-                               rank.of, rank.decile)
+    def _decide(self, household: HouseholdState, place: tuple[int, int, int] | None):
+        rank = None
+        if place is not None:  # the ranking read totals only: the decision explains the points as well
+            rank = WelfareRank(household.household_id, household.regency_on(self.on),
+                               score(household, self.on, self.weights), *place)
         basis = Basis(on=self.on, log_position=household.last_position)
         for program in self.rules.programs():
             rule = self.rules[program]

@@ -161,15 +161,24 @@ class WelfareRank:
     decile: int
 
 
+def places_by_regency(scored: Iterable[tuple[str, str, int]]) -> dict[str, tuple[int, int, int]]:
+    """(rank, of, decile) of (household id, regency, score total) triples per regency: score ascending, ties by
+    household id; the ranking alone, for a projection that re-ranks a regency without the scores' details."""
+    by_regency: dict[str, list[tuple[int, str]]] = {}
+    for household_id, regency, total in scored:
+        by_regency.setdefault(regency, []).append((total, household_id))
+    places: dict[str, tuple[int, int, int]] = {}
+    for entries in by_regency.values():
+        entries.sort()
+        n = len(entries)
+        for index, (_, household_id) in enumerate(entries):
+            places[household_id] = (index + 1, n, index * 10 // n + 1)
+    return places
+
+
 def rank_by_regency(scored: Iterable[tuple[str, str, WelfareScore]]) -> dict[str, WelfareRank]:
     """Rank (household id, regency, score) triples per regency: score ascending, ties by household id."""
-    by_regency: dict[str, list[tuple[int, str, WelfareScore]]] = {}
-    for household_id, regency, welfare in scored:
-        by_regency.setdefault(regency, []).append((welfare.total, household_id, welfare))
-    ranks: dict[str, WelfareRank] = {}
-    for regency, entries in by_regency.items():
-        entries.sort(key=lambda e: (e[0], e[1]))
-        n = len(entries)
-        for index, (_, household_id, welfare) in enumerate(entries):
-            ranks[household_id] = WelfareRank(household_id, regency, welfare, index + 1, n, index * 10 // n + 1)
-    return ranks
+    scored = list(scored)
+    places = places_by_regency((household_id, regency, welfare.total) for household_id, regency, welfare in scored)
+    return {household_id: WelfareRank(household_id, regency, welfare, *places[household_id])
+            for household_id, regency, welfare in scored}
