@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.routing import iter_route_contexts
 
 from siks_events.auth import Actor, CurrentActor, Role
@@ -52,11 +52,26 @@ class Operation(StrEnum):
     VISIT_READ = "visit.read"
     VISIT_REVIEW = "visit.review"
     """Accept or reject a visit."""
+    # LKS: social welfare institutions and their aid proposals
+    LKS_REGISTER = "lks.register"
+    LKS_READ = "lks.read"
+    LKS_DECIDE = "lks.decide"
+    """Approve or reject an institution's registration (the office of its scope)."""
+    LKS_SERVICE_DECIDE = "lks-service.decide"
+    LKS_DOCUMENT_UPLOAD = "lks-document.upload"
+    AID_PROPOSAL_SUBMIT = "aid-proposal.submit"
+    """Submit an aid proposal, or correct a returned one."""
+    AID_PROPOSAL_READ = "aid-proposal.read"
+    AID_PROPOSAL_REVIEW = "aid-proposal.review"
+    """Pass up, return for correction, or (the directorate general) approve or reject."""
 
 
 _OFFICES = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY}
 _REGISTRY_WRITERS = {Role.VILLAGE_OPERATOR, Role.SYSTEM} | _OFFICES
 _REGISTRY_READERS = _REGISTRY_WRITERS | {Role.ENUMERATOR, Role.SUPERVISOR, Role.AUDITOR}
+_LKS_OFFICES = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.DIRECTORATE_LKS}
+"""The three levels an institution's registration and aid proposals go through (regency, province, directorate)."""
+_LKS_READERS = _LKS_OFFICES | {Role.LKS, Role.MINISTRY, Role.AUDITOR}
 
 PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.HOUSEHOLD_REGISTER: frozenset(_REGISTRY_WRITERS),
@@ -88,13 +103,22 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.VISIT_UPLOAD: frozenset({Role.ENUMERATOR}),
     Operation.VISIT_READ: frozenset({Role.ENUMERATOR, Role.SUPERVISOR, Role.AUDITOR} | _OFFICES),
     Operation.VISIT_REVIEW: frozenset({Role.SUPERVISOR}),
+    Operation.LKS_REGISTER: frozenset({Role.LKS}),
+    Operation.LKS_READ: frozenset(_LKS_READERS),
+    Operation.LKS_DECIDE: frozenset(_LKS_OFFICES),
+    Operation.LKS_SERVICE_DECIDE: frozenset({Role.DIRECTORATE_LKS}),
+    Operation.LKS_DOCUMENT_UPLOAD: frozenset({Role.LKS}),
+    Operation.AID_PROPOSAL_SUBMIT: frozenset({Role.LKS}),
+    Operation.AID_PROPOSAL_READ: frozenset(_LKS_READERS),
+    Operation.AID_PROPOSAL_REVIEW: frozenset(_LKS_OFFICES),
 }
 
 
 RECORD_NO_EVENT = frozenset({
     Operation.PROPOSAL_READ, Operation.PRELIST_READ, Operation.VISIT_READ, Operation.HOUSEHOLD_READ,
     Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
-    Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE})
+    Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ, Operation.AID_PROPOSAL_READ,
+    Operation.LKS_DOCUMENT_UPLOAD})
 """Reads, and writes kept outside any event store (a subscription is a row of the integration service)."""
 
 EMITTING_ROLES: frozenset[Role] = frozenset({Role.SYSTEM}).union(
@@ -134,6 +158,29 @@ def authorized(operation: Operation) -> Callable[..., Awaitable[Actor]]:
 def allowed_to(operation: Operation) -> Any:
     """A dependency type for a route's signature: the actor `authorized` to perform `operation`."""
     return Annotated[Actor, Depends(authorized(operation))]
+
+
+RegionOf = Callable[[Request, str], Awaitable[str | None]]
+"""The region code of the object a path names: "" for national data, None when there is no such object."""
+
+
+def scoped(operation: Operation, kind: str, path_parameter: str, region_of: RegionOf) -> Any:
+    """A dependency type: the actor `authorized` to perform `operation`, if the object the path names is in their region.
+
+    It runs before the request body is read, so an outsider learns nothing beyond the one 403 of `require_access`.
+    """
+
+    async def check(request: Request, actor: Actor = Depends(authorized(operation))) -> Actor:
+        object_id = request.path_params[path_parameter]
+        require_access(actor, kind, object_id, await region_of(request, object_id))
+        return actor
+
+    return Annotated[Actor, Depends(check)]
+
+
+async def named_region(request: Request, region_code: str) -> str:
+    """`RegionOf` for a path that names a region itself (a village, a regency)."""
+    return region_code
 
 
 EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", "/v1/whoami", "/v1/public/",

@@ -50,6 +50,23 @@ def signed(issuer: LocalIssuer, **changes) -> str:
     return jwt.encode(claims, issuer.private_key_file.read_text(), algorithm="RS256")
 
 
+def hmac_signed(issuer: LocalIssuer) -> str:
+    """The algorithm-confusion attack: HS256 keyed with the public key, which anyone may read."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    now = int(time.time())
+    head = part(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = part(json.dumps({"iss": "siks-local", "aud": "siks-ng", "sub": "x", "role": "ministry", "exp": now + 600}).encode())
+    signature = hmac.new(issuer.public_key_file.read_bytes(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{part(signature)}"
+
+
 async def status_of(client, token: str | None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     return await client.get("/v1/whoami", headers=headers)
@@ -69,6 +86,7 @@ async def test_a_valid_token_names_the_actor(client, issuer):
     ("wrong issuer", "issuer"),
     ("no expiry", "exp"),
     ("unsigned", "not valid"),
+    ("signed with our public key as an HMAC secret", "not valid"),
 ])
 async def test_every_kind_of_bad_token_is_a_401_problem_with_its_reason(client, issuer, other_issuer, case, reason):
     now = int(time.time())
@@ -82,6 +100,7 @@ async def test_every_kind_of_bad_token_is_a_401_problem_with_its_reason(client, 
         "no expiry": signed(issuer, exp=None),
         "unsigned": jwt.encode({"iss": "siks-local", "aud": "siks-ng", "sub": "x", "role": "ministry",
                                 "exp": now + 600}, None, algorithm="none"),
+        "signed with our public key as an HMAC secret": hmac_signed(issuer),
     }[case]
     answer = await status_of(client, token)
     assert answer.status_code == 401, answer.text

@@ -10,7 +10,7 @@ import asyncpg
 from fastapi import Depends, Path, Request
 from siks_events.auth import Actor
 from siks_events.model import Cause
-from siks_events.permissions import Operation, authorized, require_access
+from siks_events.permissions import Operation, named_region, require_access, scoped
 
 from siks_proposals.adapters.postgres import read_models
 from siks_proposals.adapters.postgres.uow import PostgresProposalsUnitOfWork
@@ -45,27 +45,16 @@ ProposalId = Annotated[str, Path(max_length=100)]
 Regency = Annotated[str, Path(pattern=r"^\d{4}$", description="regency/city (kabupaten/kota) code, 4 digits")]
 
 
+async def proposal_region(request: Request, proposal_id: str) -> str | None:
+    return await read_models.region_of(pool(request), proposal_id)
+
+
 def proposal_in_scope(operation: Operation):
-    """A dependency type: the actor, if they may perform `operation` and the proposal lies in their region.
-
-    Checked before the request body is read; a missing proposal gets the same 403 as one elsewhere.
-    """
-
-    async def check(proposal_id: ProposalId, pool: Pool, actor: Actor = Depends(authorized(operation))) -> Actor:
-        require_access(actor, "proposal", proposal_id, await read_models.region_of(pool, proposal_id))
-        return actor
-
-    return Annotated[Actor, Depends(check)]
+    return scoped(operation, "proposal", "proposal_id", proposal_region)
 
 
 def regency_in_scope(operation: Operation):
-    """A dependency type: the actor, if they may perform `operation` on the regency (path `regency_code`) in their region."""
-
-    async def check(regency_code: Regency, actor: Actor = Depends(authorized(operation))) -> Actor:
-        require_access(actor, "regency", regency_code, regency_code)
-        return actor
-
-    return Annotated[Actor, Depends(check)]
+    return scoped(operation, "regency", "regency_code", named_region)
 
 
 def require_region(actor: Actor, kind: str, region_code: str) -> None:

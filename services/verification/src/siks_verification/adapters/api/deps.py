@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from siks_events.auth import Actor
 from siks_events.blobs import BlobStore, blob_store_from
-from siks_events.model import Cause, RegionCode
-from siks_events.permissions import NotAccessible, Operation, authorized, require_access
+from siks_events.model import Cause
+from siks_events.permissions import NotAccessible, Operation, authorized, named_region, scoped
 
 from siks_verification.adapters.postgres.read_models import PostgresReadModel
 from siks_verification.adapters.postgres.uow import PostgresVerificationUnitOfWork
@@ -39,39 +39,26 @@ Blobs = Annotated[BlobStore, Depends(blob_store)]
 ObjectId = Annotated[str, Path(max_length=100)]
 
 
+async def entry_region(request: Request, entry_id: str) -> str | None:
+    found = await read_model(request).entry(entry_id)
+    return found["region_code"] if found else None
+
+
+async def visit_region(request: Request, visit_id: str) -> str | None:
+    found = await read_model(request).visit(visit_id)
+    return found["region_code"] if found else None
+
+
 def region_in_scope(operation: Operation):
-    """A dependency type: the actor, if they may perform `operation` in the region (path `region_code`) of theirs."""
-
-    async def check(region_code: RegionCode, actor: Actor = Depends(authorized(operation))) -> Actor:
-        require_access(actor, "region", region_code, region_code)
-        return actor
-
-    return Annotated[Actor, Depends(check)]
+    return scoped(operation, "region", "region_code", named_region)
 
 
 def entry_in_scope(operation: Operation):
-    """A dependency type: the actor, if they may perform `operation` and the prelist entry lies in their region.
-
-    Checked before the request body is read; a missing entry gets the same 403 as one elsewhere.
-    """
-
-    async def check(entry_id: ObjectId, reads: Reads, actor: Actor = Depends(authorized(operation))) -> Actor:
-        found = await reads.entry(entry_id)
-        require_access(actor, "prelist entry", entry_id, found["region_code"] if found else None)
-        return actor
-
-    return Annotated[Actor, Depends(check)]
+    return scoped(operation, "prelist entry", "entry_id", entry_region)
 
 
 def visit_in_scope(operation: Operation):
-    """A dependency type: the actor, if they may perform `operation` and the visit lies in their region."""
-
-    async def check(visit_id: ObjectId, reads: Reads, actor: Actor = Depends(authorized(operation))) -> Actor:
-        found = await reads.visit(visit_id)
-        require_access(actor, "visit", visit_id, found["region_code"] if found else None)
-        return actor
-
-    return Annotated[Actor, Depends(check)]
+    return scoped(operation, "visit", "visit_id", visit_region)
 
 
 def photo_in_scope(operation: Operation):
