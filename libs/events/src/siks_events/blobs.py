@@ -21,6 +21,8 @@ from pathlib import Path
 from siks_events.model import DomainError, NotFound
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+DOCUMENT_TYPES = IMAGE_TYPES | {"application/pdf"}
+"""Scanned or born-digital documents: legal papers, receipts (nota, kuitansi), minutes, reports."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -237,9 +239,9 @@ def _base64_sha256(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def blob_store_from(settings) -> BlobStore:
+def blob_store_from(settings, *, content_types: Iterable[str] = IMAGE_TYPES) -> BlobStore:
     """The store the settings name: a bucket when `blob_s3_bucket` is set, else the blob folder."""
-    limits = {"max_bytes": settings.blob_max_bytes}
+    limits = {"max_bytes": settings.blob_max_bytes, "content_types": content_types}
     if settings.blob_s3_bucket:
         return S3BlobStore(settings.blob_s3_bucket, prefix=settings.blob_s3_prefix,
                            endpoint_url=settings.blob_s3_endpoint_url, region=settings.blob_s3_region, **limits)

@@ -7,6 +7,7 @@ from pathlib import Path
 from siks_events.service import ServiceDefinition, serve
 
 import siks_lks
+from siks_lks.adapters.api import routes
 
 TOPIC = "siks.lks.events"
 
@@ -16,6 +17,7 @@ definition = ServiceDefinition(
     description=siks_lks.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
+    routers=[routes.router],
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from siks_events.catalog.lks import Level, Scope
 from siks_lks.domain.aid_proposal import AidProposal, AidStatus
-from siks_lks.domain.errors import AlreadyDecided, LksNotApproved, OutOfTurn
+from siks_lks.domain.errors import AlreadyDecided, LksNotApproved, OutOfTurn, ReasonRequired
 
 from ..builders import institution, proposal
 
@@ -78,3 +78,13 @@ def test_only_the_directorate_decides_and_a_decided_proposal_is_closed():
     aid.decide(Level.DIRECTORATE, approved=False, reason="budget exhausted")
     with pytest.raises(AlreadyDecided):
         aid.return_for_correction(Level.DIRECTORATE, "too late")
+
+
+def test_a_return_and_a_rejection_say_why():
+    aid = proposal()
+    with pytest.raises(ReasonRequired):
+        aid.return_for_correction(Level.REGENCY, "  ")
+    aid = proposal(passed(Level.REGENCY), passed(Level.PROVINCE))
+    with pytest.raises(ReasonRequired):
+        aid.decide(Level.DIRECTORATE, approved=False)
+    assert aid.pending_events == []

@@ -17,7 +17,7 @@ from siks_events.catalog.lks import (
 )
 from siks_events.model import Aggregate, Event
 
-from siks_lks.domain.errors import AlreadyDecided, LksNotApproved, OutOfTurn
+from siks_lks.domain.errors import AlreadyDecided, LksNotApproved, OutOfTurn, ReasonRequired
 from siks_lks.domain.institution import Institution, Status
 from siks_lks.domain.levels import ORDER, above
 
@@ -70,6 +70,8 @@ class AidProposal(Aggregate):
 
     def return_for_correction(self, level: Level, reason: str) -> None:
         self._turn(level, "return")
+        if not reason.strip():
+            raise ReasonRequired("a return for correction says what to correct")
         self._record(AidProposalReturned(aid_proposal_id=self.id, level=level, reason=reason))
 
     def correct(self, *, amount: int, purpose: str, beneficiaries: int, documents: tuple[Document, ...] = ()) -> None:
@@ -83,6 +85,8 @@ class AidProposal(Aggregate):
         self._turn(level, "decide")
         if level is not ORDER[-1]:
             raise OutOfTurn(f"the {level.value} office checks and passes it up; the directorate general decides")
+        if not approved and not reason.strip():
+            raise ReasonRequired("a rejection says why")
         self._record(AidProposalDecided(aid_proposal_id=self.id, approved=approved, reason=reason))
 
     def _apply(self, event: Event) -> None:

@@ -42,3 +42,10 @@ class LksNotFound(NotFound):
 
     code = "lks-not-found"
     field = "lks_id"
+
+
+class ReasonRequired(RuleViolated):
+    """A return or a rejection says why."""
+
+    code = "reason-required"
+    field = "reason"

@@ -17,7 +17,7 @@ from siks_events.catalog.lks import (
 )
 from siks_events.model import Aggregate, Event
 
-from siks_lks.domain.errors import AlreadyDecided, NotThisLevel, OutOfTurn, UnknownService
+from siks_lks.domain.errors import AlreadyDecided, NotThisLevel, OutOfTurn, ReasonRequired, UnknownService
 from siks_lks.domain.levels import APPROVER, rank
 
 
@@ -62,6 +62,8 @@ class Institution(Aggregate):
                             f" not the {level.value}")
         if self.status is not Status.PENDING:
             raise AlreadyDecided(f"the registration is already {self.status.value}")
+        if not approved and not reason.strip():
+            raise ReasonRequired("a rejection says why")
         self._record(LksApproved(lks_id=self.id, level=level) if approved
                      else LksRejected(lks_id=self.id, level=level, reason=reason))
 

@@ -21,3 +21,9 @@ async def aid_proposals(pool: asyncpg.Pool, *, region_prefix: str, lks_id: str |
         "SELECT * FROM aid_proposals WHERE region_code LIKE $1 || '%' AND ($2::text IS NULL OR lks_id = $2)"
         " AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR at_level = $4) ORDER BY aid_proposal_id",
         region_prefix, lks_id, status, at_level)
+
+
+async def history(pool: asyncpg.Pool, stream_id: str) -> list[asyncpg.Record]:
+    """A stream's events with who caused each, oldest first."""
+    return await pool.fetch("SELECT version, type, recorded_at, metadata, data FROM events WHERE stream_id = $1"
+                            " ORDER BY version", stream_id)
