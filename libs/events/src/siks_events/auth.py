@@ -54,6 +54,11 @@ class Role(StrEnum):
     PUBLIC = "public"
 
 
+REGIONAL_ROLES = frozenset({Role.VILLAGE_OPERATOR, Role.ENUMERATOR, Role.SUPERVISOR, Role.DISTRICT_OFFICE,
+                            Role.PROVINCE_OFFICE})
+"""Roles that always work inside a region; their tokens must name it."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """The verified caller: subject, role and region code ('' means national scope)."""
@@ -132,6 +137,9 @@ class TokenVerifier:
         region = str(claims.get("region") or "")
         if region and (not region.isdigit() or len(region) not in (2, 4, 6, 10)):
             raise Unauthenticated(f"the token's region {region!r} is not a region code")
+        if not region and role in REGIONAL_ROLES:
+            # An empty region is national scope: a regional role without one would see the whole country.
+            raise Unauthenticated(f"a token of role {role.value} must name its region")
         return Actor(subject=str(claims["sub"]), role=role, region=region)
 
 

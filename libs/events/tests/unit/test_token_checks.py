@@ -87,6 +87,7 @@ async def test_a_valid_token_names_the_actor(client, issuer):
     ("no expiry", "exp"),
     ("unsigned", "not valid"),
     ("signed with our public key as an HMAC secret", "not valid"),
+    ("a regional role without a region", "must name its region"),
 ])
 async def test_every_kind_of_bad_token_is_a_401_problem_with_its_reason(client, issuer, other_issuer, case, reason):
     now = int(time.time())
@@ -101,6 +102,7 @@ async def test_every_kind_of_bad_token_is_a_401_problem_with_its_reason(client, 
         "unsigned": jwt.encode({"iss": "siks-local", "aud": "siks-ng", "sub": "x", "role": "ministry",
                                 "exp": now + 600}, None, algorithm="none"),
         "signed with our public key as an HMAC secret": hmac_signed(issuer),
+        "a regional role without a region": signed(issuer, region=""),
     }[case]
     answer = await status_of(client, token)
     assert answer.status_code == 401, answer.text
