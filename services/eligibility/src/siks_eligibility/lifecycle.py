@@ -71,20 +71,26 @@ class Lifecycle:
 
     async def start(self, on: date, *, state: VersionState) -> ProjectionVersion:
         """A new version assessing `on`: BUILDING replays to the log's present end first; READY decides as it goes."""
-        rules, weights = policies.in_force(on)
         extent = await registry_log.extent(self.bootstrap_servers, self.topic, partitions=self.partitions)
         async with self.pool.acquire() as connection:
-            return await versions.create(
-                connection, state=state, assessed_on=on, rule_versions={p.value: rules[p].version for p in rules.programs()},
-                weights_version=weights.version, target_offsets=extent,
-                events_total=sum(end - begin for begin, end in extent.values()))
+            return await _create(connection, on, state, extent)
 
     async def first(self, on: date) -> ProjectionVersion:
-        """The first version, served at once and decided event by event (there is nothing older to serve meanwhile)."""
-        version = await self.start(on, state=VersionState.READY)
-        async with self.pool.acquire() as connection:
+        """The first version, served at once and decided event by event (there is nothing older to serve meanwhile);
+        if another worker made it first, that one."""
+        extent = await registry_log.extent(self.bootstrap_servers, self.topic, partitions=self.partitions)
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute("LOCK TABLE eligibility_pointer IN EXCLUSIVE MODE")  # two workers starting together
+            served = await versions.current(connection)
+            if served is not None:
+                return await versions.get(connection, served)
+            version = await _create(connection, on, VersionState.READY, extent)
             await versions.switch(connection, version.version)
         return version
+
+    async def abandoned_builds(self) -> list[int]:
+        """Versions left BUILDING by a rebuild that stopped (call only while holding the rebuild lock)."""
+        return [v.version for v in await versions.all_versions(self.pool) if v.state is VersionState.BUILDING]
 
     async def progress(self, version: int) -> Progress:
         found = await versions.get(self.pool, version)
@@ -122,3 +128,10 @@ class Lifecycle:
                 await versions.retire(connection, before)
         return before
 
+
+async def _create(connection: asyncpg.Connection, on: date, state: VersionState,
+                  extent: dict[int, tuple[int, int]]) -> ProjectionVersion:
+    rules, weights = policies.in_force(on)
+    return await versions.create(
+        connection, state=state, assessed_on=on, rule_versions={p.value: rules[p].version for p in rules.programs()},
+        weights_version=weights.version, target_offsets=extent, events_total=sum(end - begin for begin, end in extent.values()))

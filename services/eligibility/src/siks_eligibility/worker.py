@@ -15,7 +15,26 @@ from siks_eligibility.lifecycle import Lifecycle, Progress
 async def rebuild(lifecycle: Lifecycle, *, on: date, report: Callable[[Progress], None] = lambda _: None,
                   drop_previous: bool = True, poll: float = 0.2) -> ProjectionVersion:
     """Replay the whole log into a new version while the served one keeps answering, decide it, let it catch up
-    with what arrived meanwhile, then switch the pointer to it (and drop the previous version unless kept)."""
+    with what arrived meanwhile, then switch the pointer to it (and drop the previous version unless kept).
+    One rebuild at a time: raises RebuildUnderWay if another holds the rebuild lock; versions an earlier rebuild
+    left building are retired first."""
+    async with lifecycle.pool.acquire() as lock:
+        if not await versions.try_lock_rebuild(lock):
+            raise RebuildUnderWay("another rebuild is under way")
+        try:
+            for abandoned in await lifecycle.abandoned_builds():
+                await versions.retire(lock, abandoned)
+            return await _rebuild(lifecycle, on=on, report=report, drop_previous=drop_previous, poll=poll)
+        finally:
+            await versions.unlock_rebuild(lock)
+
+
+class RebuildUnderWay(RuntimeError):
+    """Another process is rebuilding the projection."""
+
+
+async def _rebuild(lifecycle: Lifecycle, *, on: date, report: Callable[[Progress], None], drop_previous: bool,
+                   poll: float) -> ProjectionVersion:
     version = await lifecycle.start(on, state=versions.VersionState.BUILDING)
     consumer = asyncio.create_task(lifecycle.consumer(version).run(), name=f"rebuild v{version.version}")
     try:

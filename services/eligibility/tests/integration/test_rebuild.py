@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
 from siks_eligibility import worker
 from siks_eligibility.adapters.postgres import reads, versions
 from siks_eligibility.adapters.postgres.tables import VersionTables
+from siks_eligibility.adapters.postgres.versions import VersionState
 from siks_eligibility.lifecycle import Progress
 from siks_events.pytest_plugin import eventually
 
@@ -62,3 +64,21 @@ async def test_a_rebuild_from_zero_ends_with_exactly_the_served_versions_rows_wh
         await versions.retire(connection, v1.version)
     assert await lifecycle.pool.fetchval("SELECT to_regclass($1)", VersionTables(v1.version).decisions) is None
     assert (await reads.decisions_of(lifecycle.pool, log[0].household_id))[0]["projection_version"] == v2.version
+
+
+async def test_a_second_rebuild_is_refused_while_one_runs_and_the_next_retires_the_version_a_stopped_one_left(
+        lifecycle, publish):
+    await publish(registry_log(50))
+    await lifecycle.first(ON)
+    running = asyncio.create_task(worker.rebuild(lifecycle, on=ON))
+    await eventually(lambda: versions.all_versions(lifecycle.pool), until=lambda found: len(found) == 2, timeout=10)
+
+    with pytest.raises(worker.RebuildUnderWay):
+        await worker.rebuild(lifecycle, on=ON)
+    assert not running.done()
+    await _stopped(running)  # stopped mid-way: its version stays building, its lock goes
+    rebuilt = await worker.rebuild(lifecycle, on=ON)
+
+    states = {v.version: v.state for v in await versions.all_versions(lifecycle.pool)}
+    assert states == {1: VersionState.RETIRED, 2: VersionState.RETIRED, 3: VersionState.READY}
+    assert await versions.current(lifecycle.pool) == rebuilt.version == 3

@@ -107,6 +107,15 @@ async def switch(connection: asyncpg.Connection, version: int) -> int | None:
     return before
 
 
+async def try_lock_rebuild(connection: asyncpg.Connection) -> bool:
+    """Take the one rebuild lock for this connection's session; False if another rebuild holds it."""
+    return await connection.fetchval("SELECT pg_try_advisory_lock(hashtextextended('eligibility-rebuild', 0))")
+
+
+async def unlock_rebuild(connection: asyncpg.Connection) -> None:
+    await connection.execute("SELECT pg_advisory_unlock(hashtextextended('eligibility-rebuild', 0))")
+
+
 async def retire(connection: asyncpg.Connection, version: int) -> None:
     """Drop a version's tables and its consumer's inbox and positions; its row stays, as history."""
     tables = VersionTables(version)
