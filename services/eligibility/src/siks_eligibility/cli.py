@@ -21,7 +21,7 @@ from siks_eligibility.settings import EligibilitySettings
 
 app = typer.Typer(help="The eligibility projection of the registry's events.", no_args_is_help=True,
                   add_completion=False)
-console = Console()
+console = Console(soft_wrap=True)  # one line per version, whatever the terminal width
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 AssessedOn = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="the day decided (default: today, UTC)")]
@@ -88,8 +88,13 @@ def status() -> None:
             served = await versions.current(lifecycle.pool)
             for version in await versions.all_versions(lifecycle.pool):
                 mark = "*" if version.version == served else " "
-                detail = (_line(await lifecycle.progress(version.version))
-                          if version.state is not versions.VersionState.RETIRED else f"v{version.version} retired")
+                if version.state is versions.VersionState.RETIRED:
+                    detail = f"v{version.version} retired"
+                else:
+                    lag = await lifecycle.lag(version.version)
+                    positions = await versions.positions(lifecycle.pool, version.version)
+                    detail = (f"{_line(await lifecycle.progress(version.version))}; lag {sum(lag.values())} events;"
+                              f" next offsets {dict(sorted(positions.items()))}")
                 console.print(f"{mark} {detail}; on {version.assessed_on}, rules {version.rule_versions},"
                               f" weights {version.weights_version}")
 

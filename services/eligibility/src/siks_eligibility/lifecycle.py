@@ -101,11 +101,15 @@ class Lifecycle:
         left = (found.events_total - done) / rate if rate > 0 else None
         return Progress(version, found.state, done, found.events_total, rate, left)
 
-    async def caught_up_with_now(self, version: int) -> bool:
-        """Whether the version's consumer has applied everything the topic holds now."""
+    async def lag(self, version: int) -> dict[int, int]:
+        """Per partition, the events the topic holds now that the version's consumer has not applied yet."""
         extent = await registry_log.extent(self.bootstrap_servers, self.topic, partitions=self.partitions)
         positions = await versions.positions(self.pool, version)
-        return all(positions.get(p, 0) >= end for p, (_, end) in extent.items() if end > 0)
+        return {p: max(0, end - max(begin, positions.get(p, 0))) for p, (begin, end) in extent.items()}
+
+    async def caught_up_with_now(self, version: int) -> bool:
+        """Whether the version's consumer has applied everything the topic holds now."""
+        return not any((await self.lag(version)).values())
 
     async def finish_build(self, version: ProjectionVersion) -> int:
         """Rank every regency and decide every household of a built version, which is then kept event by event;

@@ -19,7 +19,7 @@ async def test_status_shows_the_served_version_marked_with_its_progress_and_the_
     served = await lifecycle.first(ON)
     await lifecycle.start(ON, state=versions.VersionState.BUILDING)
     env = {**os.environ, "DATABASE_URL": siks_database_url, "KAFKA_BOOTSTRAP_SERVERS": siks_bootstrap_servers,
-           "SIKS_DB_SCHEMA": schema_name, "SIKS_TOPIC_PREFIX": topic_prefix, "COLUMNS": "200"}
+           "SIKS_DB_SCHEMA": schema_name, "SIKS_TOPIC_PREFIX": topic_prefix}
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "siks_eligibility.cli", "status", env=env,
                                                    stdout=asyncio.subprocess.PIPE)
     out, _ = await asyncio.wait_for(process.communicate(), 30)
@@ -28,4 +28,5 @@ async def test_status_shows_the_served_version_marked_with_its_progress_and_the_
     assert process.returncode == 0
     assert lines[0].startswith(f"* v{served.version} ready: 0/{len(log)} events")
     assert lines[1].startswith(f"  v{served.version + 1} building: 0/{len(log)} events")
-    assert all(f"on {ON}" in line and "pkh-2025.1" in line and served.weights_version in line for line in lines)
+    assert all(f"lag {len(log)} events" in line and f"on {ON}" in line and "pkh-2025.1" in line
+               and served.weights_version in line for line in lines)
