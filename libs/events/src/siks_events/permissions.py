@@ -64,6 +64,12 @@ class Operation(StrEnum):
     AID_PROPOSAL_READ = "aid-proposal.read"
     AID_PROPOSAL_REVIEW = "aid-proposal.review"
     """Pass up, return for correction, or (the directorate general) approve or reject."""
+    MONITORING_REPORT_SUBMIT = "monitoring-report.submit"
+    """Report on approved aid (monitoring and evaluation), or correct a returned report."""
+    MONITORING_REPORT_READ = "monitoring-report.read"
+    MONITORING_REPORT_REVIEW = "monitoring-report.review"
+    LKS_RECAP_READ = "lks-recap.read"
+    """Amounts approved and reported per region, with mismatches flagged."""
 
 
 _OFFICES = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY}
@@ -111,6 +117,10 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.AID_PROPOSAL_SUBMIT: frozenset({Role.LKS}),
     Operation.AID_PROPOSAL_READ: frozenset(_LKS_READERS),
     Operation.AID_PROPOSAL_REVIEW: frozenset(_LKS_OFFICES),
+    Operation.MONITORING_REPORT_SUBMIT: frozenset({Role.LKS}),
+    Operation.MONITORING_REPORT_READ: frozenset(_LKS_READERS),
+    Operation.MONITORING_REPORT_REVIEW: frozenset(_LKS_OFFICES),
+    Operation.LKS_RECAP_READ: frozenset(_LKS_OFFICES | {Role.MINISTRY, Role.AUDITOR}),
 }
 
 
@@ -118,7 +128,7 @@ RECORD_NO_EVENT = frozenset({
     Operation.PROPOSAL_READ, Operation.PRELIST_READ, Operation.VISIT_READ, Operation.HOUSEHOLD_READ,
     Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
     Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ, Operation.AID_PROPOSAL_READ,
-    Operation.LKS_DOCUMENT_UPLOAD})
+    Operation.LKS_DOCUMENT_UPLOAD, Operation.MONITORING_REPORT_READ, Operation.LKS_RECAP_READ})
 """Reads, and writes kept outside any event store (a subscription is a row of the integration service)."""
 
 EMITTING_ROLES: frozenset[Role] = frozenset({Role.SYSTEM}).union(

@@ -165,3 +165,74 @@ class AidProposalDecided(_AidEvent):
 
     approved: bool
     reason: str = ""
+
+
+class BankAccount(BaseModel):
+    """Where the aid was paid (rekening), as the LKS reports it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bank: str = Field(min_length=1, max_length=100)
+    number: str = Field(pattern=r"^\d{6,20}$")
+    holder: str = Field(min_length=1, max_length=200)
+
+
+class _ReportEvent(Event):
+    topic: ClassVar[str] = TOPIC
+
+    report_id: str
+
+
+@register
+class MonitoringReportSubmitted(_ReportEvent):
+    """An LKS reported how it used approved aid: bank account, amount spent, receipts, minutes, activity report."""
+
+    type: ClassVar[str] = "siks.lks.monitoring-report-submitted.v1"
+
+    aid_proposal_id: str
+    lks_id: str
+    region_code: RegionCode
+    approved_amount: int = Field(gt=0)
+    reported_amount: int = Field(ge=0)
+    bank_account: BankAccount
+    documents: tuple[Document, ...] = ()
+
+
+@register
+class MonitoringReportPassed(_ReportEvent):
+    """An office checked the report and passed it up."""
+
+    type: ClassVar[str] = "siks.lks.monitoring-report-passed.v1"
+
+    level: Level
+
+
+@register
+class MonitoringReportReturned(_ReportEvent):
+    """An office returned the report for correction; it climbs again from this level."""
+
+    type: ClassVar[str] = "siks.lks.monitoring-report-returned.v1"
+
+    level: Level
+    reason: str
+
+
+@register
+class MonitoringReportCorrected(_ReportEvent):
+    """The LKS corrected a returned report (the whole new content)."""
+
+    type: ClassVar[str] = "siks.lks.monitoring-report-corrected.v1"
+
+    reported_amount: int = Field(ge=0)
+    bank_account: BankAccount
+    documents: tuple[Document, ...] = ()
+
+
+@register
+class MonitoringReportDecided(_ReportEvent):
+    """The directorate general approved or rejected the report; it is closed."""
+
+    type: ClassVar[str] = "siks.lks.monitoring-report-decided.v1"
+
+    approved: bool
+    reason: str = ""

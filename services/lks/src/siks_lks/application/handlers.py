@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from siks_events.catalog.lks import Level
+
 from siks_lks.application.uow import LksUnitOfWork
 from siks_lks.domain import commands
 from siks_lks.domain.aid_proposal import AidProposal
+from siks_lks.domain.climb import Climb
 from siks_lks.domain.errors import OutOfTurn
 from siks_lks.domain.institution import Institution
+from siks_lks.domain.monitoring_report import MonitoringReport
 
 
 async def handle_register_lks(cmd: commands.RegisterLks, uow: LksUnitOfWork) -> Institution:
@@ -47,18 +51,22 @@ async def handle_submit_aid_proposal(cmd: commands.SubmitAidProposal, uow: LksUn
     return proposal
 
 
+def _review(paper: Climb, level: Level, step: str, reason: str) -> None:
+    match step:
+        case "pass":
+            paper.pass_up(level)
+        case "return":
+            paper.return_for_correction(level, reason)
+        case "approve" | "reject":
+            paper.decide(level, step == "approve", reason)
+        case _:
+            raise OutOfTurn(f"no step {step!r}")
+
+
 async def handle_review_aid_proposal(cmd: commands.ReviewAidProposal, uow: LksUnitOfWork) -> AidProposal:
     async with uow:
         proposal = await uow.get_aid_proposal(cmd.aid_proposal_id)
-        match cmd.step:
-            case "pass":
-                proposal.pass_up(cmd.level)
-            case "return":
-                proposal.return_for_correction(cmd.level, cmd.reason)
-            case "approve" | "reject":
-                proposal.decide(cmd.level, cmd.step == "approve", cmd.reason)
-            case _:
-                raise OutOfTurn(f"no step {cmd.step!r}")
+        _review(proposal, cmd.level, cmd.step, cmd.reason)
         await uow.commit()
     return proposal
 
@@ -70,3 +78,30 @@ async def handle_correct_aid_proposal(cmd: commands.CorrectAidProposal, uow: Lks
                          documents=cmd.documents)
         await uow.commit()
     return proposal
+
+
+async def handle_submit_monitoring_report(cmd: commands.SubmitMonitoringReport, uow: LksUnitOfWork) -> MonitoringReport:
+    async with uow:
+        aid = await uow.get_aid_proposal(cmd.aid_proposal_id)
+        report = MonitoringReport.submit(cmd.report_id or str(uuid.uuid4()), aid, reported_amount=cmd.reported_amount,
+                                         bank_account=cmd.bank_account, documents=cmd.documents)
+        uow.add(report)
+        await uow.commit()
+    return report
+
+
+async def handle_review_monitoring_report(cmd: commands.ReviewMonitoringReport, uow: LksUnitOfWork) -> MonitoringReport:
+    async with uow:
+        report = await uow.get_monitoring_report(cmd.report_id)
+        _review(report, cmd.level, cmd.step, cmd.reason)
+        await uow.commit()
+    return report
+
+
+async def handle_correct_monitoring_report(cmd: commands.CorrectMonitoringReport,
+                                           uow: LksUnitOfWork) -> MonitoringReport:
+    async with uow:
+        report = await uow.get_monitoring_report(cmd.report_id)
+        report.correct(reported_amount=cmd.reported_amount, bank_account=cmd.bank_account, documents=cmd.documents)
+        await uow.commit()
+    return report

@@ -8,6 +8,7 @@ from siks_events.uow import UnitOfWork
 from siks_lks.domain.aid_proposal import AidProposal
 from siks_lks.domain.errors import LksNotFound
 from siks_lks.domain.institution import Institution
+from siks_lks.domain.monitoring_report import MonitoringReport
 
 
 class AidProposalNotFound(NotFound):
@@ -15,6 +16,13 @@ class AidProposalNotFound(NotFound):
 
     code = "aid-proposal-not-found"
     field = "aid_proposal_id"
+
+
+class MonitoringReportNotFound(NotFound):
+    """No monitoring report with this id."""
+
+    code = "monitoring-report-not-found"
+    field = "report_id"
 
 
 class LksUnitOfWork(UnitOfWork):
@@ -29,3 +37,9 @@ class LksUnitOfWork(UnitOfWork):
         if proposal is None:
             raise AidProposalNotFound(f"no aid proposal {aid_proposal_id}")
         return proposal
+
+    async def get_monitoring_report(self, report_id: str) -> MonitoringReport:
+        report = await self.load(MonitoringReport, report_id)
+        if report is None:
+            raise MonitoringReportNotFound(f"no monitoring report {report_id}")
+        return report

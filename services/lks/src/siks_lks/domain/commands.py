@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from siks_events.catalog.lks import Document, Level, Scope, ServiceKind
+from siks_events.catalog.lks import BankAccount, Document, Level, Scope, ServiceKind
 
 
 @dataclass(frozen=True)
@@ -61,4 +61,31 @@ class CorrectAidProposal:
     amount: int
     purpose: str
     beneficiaries: int
+    documents: tuple[Document, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubmitMonitoringReport:
+    aid_proposal_id: str
+    reported_amount: int
+    bank_account: BankAccount
+    documents: tuple[Document, ...] = ()
+    report_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewMonitoringReport:
+    """An office's step on a report: pass it up, return it with a reason, or (the directorate) decide."""
+
+    report_id: str
+    level: Level
+    step: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CorrectMonitoringReport:
+    report_id: str
+    reported_amount: int
+    bank_account: BankAccount
     documents: tuple[Document, ...] = ()

@@ -49,3 +49,10 @@ class ReasonRequired(RuleViolated):
 
     code = "reason-required"
     field = "reason"
+
+
+class AidNotApproved(RuleViolated):
+    """Only approved aid is reported on."""
+
+    code = "aid-not-approved"
+    field = "aid_proposal_id"

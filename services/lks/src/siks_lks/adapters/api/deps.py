@@ -80,3 +80,13 @@ def institution_access(operation: Operation):
 def aid_proposal_access(operation: Operation):
     """A dependency type: the actor, if they may perform `operation` on the aid proposal the path names."""
     return _access(operation, "aid proposal", _aid_proposal)
+
+
+async def _monitoring_report(pool: asyncpg.Pool, report_id: str) -> tuple[str | None, str | None]:
+    row = await read_models.report_owner(pool, report_id)
+    return (row["lks_id"], row["region_code"]) if row else (None, None)
+
+
+def monitoring_report_access(operation: Operation):
+    """A dependency type: the actor, if they may perform `operation` on the report the path names."""
+    return _access(operation, "monitoring report", _monitoring_report)

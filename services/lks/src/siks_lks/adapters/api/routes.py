@@ -57,14 +57,15 @@ def _aid(aid: AidProposal) -> AidProposalPublic:
                              version=aid.version)
 
 
-def _level(actor):
+def level_at(actor):
+    """The office level the actor acts at."""
     level = level_of(actor.role)
     if level is None:  # the permission table lets only offices review; kept for a table that grows
         raise NotThisLevel(f"role {actor.role.value} acts at no office level")
     return level
 
 
-async def _stored(blobs, documents: list[Document]) -> tuple[Document, ...]:
+async def stored(blobs, documents: list[Document]) -> tuple[Document, ...]:
     for index, document in enumerate(documents):
         info = await blobs.info(document.sha256)
         if info is None or (info.content_type, info.size) != (document.content_type, document.size):
@@ -90,7 +91,7 @@ async def upload_document(request: Request, response: Response, actor: allowed_t
 async def register(body: Registration, actor: allowed_to(Operation.LKS_REGISTER), blobs: Blobs,
                    uow: UnitOfWorkFactory, request: Request):
     """An LKS account registers its institution (its id is the account's subject)."""
-    documents = await _stored(blobs, body.documents)
+    documents = await stored(blobs, body.documents)
     lks = await handlers.handle_register_lks(commands.RegisterLks(
         body.name, body.legal_number, body.address, body.region_code, body.scope, tuple(body.services), documents,
         lks_id=actor.subject), uow(cause_for(request, actor, "RegisterLks")))
@@ -110,7 +111,7 @@ async def decide(lks_id: ObjectId, body: Decision, actor: institution_access(Ope
                  uow: UnitOfWorkFactory, request: Request):
     """The office of the institution's scope approves or rejects its registration."""
     return _institution(await handlers.handle_decide_lks(
-        commands.DecideLks(lks_id, _level(actor), body.approved, body.reason), uow(cause_for(request, actor, "DecideLks"))))
+        commands.DecideLks(lks_id, level_at(actor), body.approved, body.reason), uow(cause_for(request, actor, "DecideLks"))))
 
 
 @router.post("/institutions/{lks_id}/services/{service}/decision", response_model=InstitutionPublic)
@@ -127,7 +128,7 @@ async def decide_service(lks_id: ObjectId, service: ServiceKind, body: Decision,
 async def submit(body: AidRequest, actor: allowed_to(Operation.AID_PROPOSAL_SUBMIT), blobs: Blobs,
                  uow: UnitOfWorkFactory, request: Request):
     """An approved LKS asks for aid; the proposal goes to its regency/city office first."""
-    documents = await _stored(blobs, body.documents)
+    documents = await stored(blobs, body.documents)
     return _aid(await handlers.handle_submit_aid_proposal(commands.SubmitAidProposal(
         actor.subject, body.amount, body.purpose, body.beneficiaries, documents),
         uow(cause_for(request, actor, "SubmitAidProposal"))))
@@ -155,7 +156,7 @@ async def review(aid_proposal_id: ObjectId, body: Review, actor: aid_proposal_ac
                  uow: UnitOfWorkFactory, request: Request):
     """The office holding the proposal passes it up, returns it with a reason, or (the directorate) decides."""
     return _aid(await handlers.handle_review_aid_proposal(
-        commands.ReviewAidProposal(aid_proposal_id, _level(actor), body.step, body.reason),
+        commands.ReviewAidProposal(aid_proposal_id, level_at(actor), body.step, body.reason),
         uow(cause_for(request, actor, "ReviewAidProposal"))))
 
 
@@ -163,7 +164,7 @@ async def review(aid_proposal_id: ObjectId, body: Review, actor: aid_proposal_ac
 async def correct(aid_proposal_id: ObjectId, body: AidRequest, actor: aid_proposal_access(Operation.AID_PROPOSAL_SUBMIT),
                   blobs: Blobs, uow: UnitOfWorkFactory, request: Request):
     """The LKS corrects a returned proposal; it goes back to the office that returned it."""
-    documents = await _stored(blobs, body.documents)
+    documents = await stored(blobs, body.documents)
     return _aid(await handlers.handle_correct_aid_proposal(commands.CorrectAidProposal(
         aid_proposal_id, body.amount, body.purpose, body.beneficiaries, documents),
         uow(cause_for(request, actor, "CorrectAidProposal"))))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from siks_events.catalog.lks import Document, Scope, ServiceKind
+from siks_events.catalog.lks import BankAccount, Document, Scope, ServiceKind
 from siks_events.model import RegionCode
 
 
@@ -78,3 +78,42 @@ class TimelineEntry(BaseModel):
     actor: str
     role: str
     data: dict[str, Any]
+
+
+class ReportRequest(_Body):
+    aid_proposal_id: str = Field(max_length=100)
+    reported_amount: int = Field(ge=0, le=100_000_000_000, description="rupiah spent, as the receipts show")
+    bank_account: BankAccount
+    documents: list[Document] = Field(default_factory=list, max_length=30,
+                                      description="receipts (nota, kuitansi), minutes (berita acara), activity report")
+
+
+class ReportCorrection(_Body):
+    reported_amount: int = Field(ge=0, le=100_000_000_000)
+    bank_account: BankAccount
+    documents: list[Document] = Field(default_factory=list, max_length=30)
+
+
+class MonitoringReportPublic(BaseModel):
+    report_id: str
+    aid_proposal_id: str
+    lks_id: str
+    region_code: str
+    approved_amount: int
+    reported_amount: int
+    mismatch: int = Field(description="reported minus approved; anything but 0 is flagged in the recap")
+    status: str
+    at_level: str
+    reason: str
+    version: int
+
+
+class RecapRow(BaseModel):
+    region_code: str
+    proposals_approved: int
+    amount_approved: int
+    reports: int
+    reports_approved: int
+    amount_reported: int
+    mismatches: int
+    flagged: bool = Field(description="some report's amount differs from the approved amount")

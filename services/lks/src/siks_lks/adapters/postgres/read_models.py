@@ -27,3 +27,28 @@ async def history(pool: asyncpg.Pool, stream_id: str) -> list[asyncpg.Record]:
     """A stream's events with who caused each, oldest first."""
     return await pool.fetch("SELECT version, type, recorded_at, metadata, data FROM events WHERE stream_id = $1"
                             " ORDER BY version", stream_id)
+
+
+async def report_owner(pool: asyncpg.Pool, report_id: str) -> asyncpg.Record | None:
+    return await pool.fetchrow("SELECT lks_id, region_code FROM monitoring_reports WHERE report_id = $1", report_id)
+
+
+# Approved aid and what was reported on it, per region one level below the one asked about (a province's
+# regencies, the country's provinces); a report whose amount differs from the approved one is a mismatch.
+_RECAP = """
+SELECT left(a.region_code, $2) AS region_code,
+       count(*) AS proposals_approved,
+       sum(a.amount) AS amount_approved,
+       count(r.report_id) AS reports,
+       count(r.report_id) FILTER (WHERE r.status = 'approved') AS reports_approved,
+       coalesce(sum(r.reported_amount), 0) AS amount_reported,
+       count(r.report_id) FILTER (WHERE r.reported_amount <> r.approved_amount) AS mismatches
+FROM aid_proposals a LEFT JOIN monitoring_reports r USING (aid_proposal_id)
+WHERE a.status = 'approved' AND a.region_code LIKE $1 || '%'
+GROUP BY 1 ORDER BY 1
+"""
+
+
+async def recap(pool: asyncpg.Pool, region_prefix: str) -> list[asyncpg.Record]:
+    """The monitoring recap below `region_prefix` ('' the country, 2 digits a province, 4 a regency)."""
+    return await pool.fetch(_RECAP, region_prefix, min(len(region_prefix) + 2, 4) if region_prefix else 2)

@@ -8,6 +8,7 @@ from siks_events.uow import PostgresUnitOfWork
 from siks_lks.application.uow import LksUnitOfWork
 from siks_lks.domain.aid_proposal import AidProposal
 from siks_lks.domain.institution import Institution
+from siks_lks.domain.monitoring_report import MonitoringReport
 
 _UPSERT_LKS = """
 INSERT INTO institutions (lks_id, name, region_code, scope, status, version) VALUES ($1, $2, $3, $4, $5, $6)
@@ -22,9 +23,17 @@ ON CONFLICT (aid_proposal_id) DO UPDATE SET amount = excluded.amount, status = e
     at_level = excluded.at_level, reason = excluded.reason, version = excluded.version
 """
 
+_UPSERT_REPORT = """
+INSERT INTO monitoring_reports (report_id, aid_proposal_id, lks_id, region_code, approved_amount, reported_amount,
+                                status, at_level, reason, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (report_id) DO UPDATE SET reported_amount = excluded.reported_amount, status = excluded.status,
+    at_level = excluded.at_level, reason = excluded.reason, version = excluded.version
+"""
+
 
 async def project(connection: asyncpg.Connection, aggregate) -> None:
-    """Write one institution's or proposal's row from its current state."""
+    """Write one institution's, proposal's or report's row from its current state."""
     match aggregate:
         case Institution():
             await connection.execute(_UPSERT_LKS, aggregate.id, aggregate.name, aggregate.region_code,
@@ -33,6 +42,10 @@ async def project(connection: asyncpg.Connection, aggregate) -> None:
             await connection.execute(_UPSERT_AID, aggregate.id, aggregate.lks_id, aggregate.region_code,
                                      aggregate.amount, aggregate.status.value, aggregate.at.value, aggregate.reason,
                                      aggregate.version)
+        case MonitoringReport():
+            await connection.execute(_UPSERT_REPORT, aggregate.id, aggregate.aid_proposal_id, aggregate.lks_id,
+                                     aggregate.region_code, aggregate.approved_amount, aggregate.reported_amount,
+                                     aggregate.status.value, aggregate.at.value, aggregate.reason, aggregate.version)
 
 
 class PostgresLksUnitOfWork(PostgresUnitOfWork, LksUnitOfWork):
