@@ -118,6 +118,7 @@ class Lifecycle:
         async with self.pool.acquire() as connection, connection.transaction():
             if await versions.lock_for_change(connection, version.version) is not VersionState.BUILDING:
                 return 0
+            await projection.fold_all(connection)
             decided = 0
             for regency in await rows.all_regencies(connection, version.tables):
                 decided += await projection.rank_and_decide(connection, [regency], {}, everyone=True)

@@ -1,13 +1,14 @@
 """The eligibility projection: registry events folded into one version's rows, in the consumer's batch transaction.
 
-Per batch: keep the households' events, refold the households touched, write their regency and
-score, then (unless the version is still building) rank each affected regency again and decide
+Per batch: keep the households' events; then, unless the version is still building, refold the
+households touched, write their regency and score, rank each affected regency again and decide
 every household touched or whose decile moved. Deciding needs a household's state, so those
 whose decile moved are refolded from their kept events too.
 
 Cost of the ranking: per batch, one read of (household, score) for every ranked household of each
 affected regency (O(households of the regency)), a sort, and writes only for deciles that moved.
-A building version skips it: `finish_build` ranks every regency once when the replay has caught up.
+A building version skips all but the events: when the replay has caught up, `fold_all` folds each
+household once and every regency is ranked and decided once.
 
 Concurrency: each partition's batches run in their own transactions. A batch takes an advisory lock
 per affected regency (in sorted order) before writing, so two batches never rank one regency from
@@ -59,13 +60,11 @@ class EligibilityProjection(BatchHandler):
         if not kept:
             return
         await rows.insert_events(connection, self.tables, kept)
-        touched = sorted({e.household_id for e in kept})
-        histories = await rows.histories(connection, self.tables, touched)
-        states = {hid: s for hid, h in histories.items() if (s := h.as_known_at(None)) is not None}
-        written = [self._household_row(s) for s in states.values()]
         if state is VersionState.BUILDING:
-            await rows.upsert_households(connection, self.tables, written)
-            return
+            return  # a replay only keeps the events: `fold_all` folds every household once it has caught up
+        touched = sorted({e.household_id for e in kept})
+        states = await self._fold(connection, touched)
+        written = [self._household_row(s) for s in states.values()]
         regencies = sorted({h.regency for h in written} | await rows.regencies_of(connection, self.tables, touched))
         await self._lock(connection, regencies)
         await rows.upsert_households(connection, self.tables, written)
@@ -87,13 +86,23 @@ class EligibilityProjection(BatchHandler):
                 to_decide.update(await rows.households_in(connection, self.tables, regency))
         missing = sorted(to_decide - set(states))
         if missing:
-            for hid, history in (await rows.histories(connection, self.tables, missing)).items():
-                if (state := history.as_known_at(None)) is not None:
-                    states = {**states, hid: state}
+            states = {**states, **await self._fold(connection, missing)}
         decided = sorted(hid for hid in to_decide if hid in states)
         written = [rows.decision_row(d, self.on) for hid in decided for d in self._decide(states[hid], places.get(hid))]
         await rows.replace_decisions(connection, self.tables, decided, written)
         return len(decided)
+
+    async def fold_all(self, connection: asyncpg.Connection, *, chunk: int = 2_000) -> None:
+        """Fold every household of the kept events and write where it lives and its score (deciles come after)."""
+        household_ids = await rows.household_ids(connection, self.tables)
+        for start in range(0, len(household_ids), chunk):
+            states = await self._fold(connection, household_ids[start:start + chunk])
+            await rows.upsert_households(connection, self.tables, [self._household_row(s) for s in states.values()])
+
+    async def _fold(self, connection: asyncpg.Connection, household_ids: list[str]) -> dict[str, HouseholdState]:
+        """The households as everything kept about them says (those not yet registered left out)."""
+        histories = await rows.histories(connection, self.tables, household_ids)
+        return {hid: s for hid, h in histories.items() if (s := h.as_known_at(None)) is not None}
 
     def _decide(self, household: HouseholdState, place: tuple[int, int, int] | None):
         rank = None

@@ -67,6 +67,12 @@ async def histories(connection: asyncpg.Connection, tables: VersionTables,
     return found
 
 
+async def household_ids(connection: asyncpg.Connection, tables: VersionTables) -> list[str]:
+    """Every household with kept events, in id order."""
+    rows = await connection.fetch(f"SELECT DISTINCT household_id FROM {tables.events} ORDER BY household_id")
+    return [r["household_id"] for r in rows]
+
+
 async def regencies_of(connection: asyncpg.Connection, tables: VersionTables, household_ids: Iterable[str]) -> set[str]:
     """The regencies the households were in before this batch."""
     rows = await connection.fetch(
