@@ -69,7 +69,11 @@ class Operation(StrEnum):
     MONITORING_REPORT_READ = "monitoring-report.read"
     MONITORING_REPORT_REVIEW = "monitoring-report.review"
     LKS_RECAP_READ = "lks-recap.read"
-    """Amounts approved and reported per region, with mismatches flagged."""
+    """Amounts approved and reported per region, with mismatches flagged; PPKS verification progress."""
+    PPKS_LIST = "ppks.list"
+    """Put PPKS records on a regency/city office's prelist to verify."""
+    PPKS_READ = "ppks.read"
+    PPKS_VERIFY = "ppks.verify"
 
 
 _OFFICES = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY}
@@ -121,6 +125,9 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.MONITORING_REPORT_READ: frozenset(_LKS_READERS),
     Operation.MONITORING_REPORT_REVIEW: frozenset(_LKS_OFFICES),
     Operation.LKS_RECAP_READ: frozenset(_LKS_OFFICES | {Role.MINISTRY, Role.AUDITOR}),
+    Operation.PPKS_LIST: frozenset({Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.DIRECTORATE_LKS}),
+    Operation.PPKS_READ: frozenset(_LKS_OFFICES | {Role.MINISTRY, Role.AUDITOR}),
+    Operation.PPKS_VERIFY: frozenset({Role.DISTRICT_OFFICE}),
 }
 
 
@@ -128,7 +135,8 @@ RECORD_NO_EVENT = frozenset({
     Operation.PROPOSAL_READ, Operation.PRELIST_READ, Operation.VISIT_READ, Operation.HOUSEHOLD_READ,
     Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
     Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ, Operation.AID_PROPOSAL_READ,
-    Operation.LKS_DOCUMENT_UPLOAD, Operation.MONITORING_REPORT_READ, Operation.LKS_RECAP_READ})
+    Operation.LKS_DOCUMENT_UPLOAD, Operation.MONITORING_REPORT_READ, Operation.LKS_RECAP_READ,
+    Operation.PPKS_READ})
 """Reads, and writes kept outside any event store (a subscription is a row of the integration service)."""
 
 EMITTING_ROLES: frozenset[Role] = frozenset({Role.SYSTEM}).union(

@@ -7,7 +7,7 @@ from pathlib import Path
 from siks_events.service import ServiceDefinition, serve
 
 import siks_lks
-from siks_lks.adapters.api import monitoring, routes
+from siks_lks.adapters.api import monitoring, ppks, routes
 
 TOPIC = "siks.lks.events"
 
@@ -17,7 +17,7 @@ definition = ServiceDefinition(
     description=siks_lks.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC],
-    routers=[routes.router, monitoring.router],
+    routers=[routes.router, monitoring.router, ppks.router],
 )
 
 

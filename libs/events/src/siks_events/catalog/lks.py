@@ -12,7 +12,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from siks_events.catalog import register
-from siks_events.model import Event, RegionCode
+from siks_events.model import Event, Nik, RegionCode
 
 TOPIC = "siks.lks.events"
 
@@ -236,3 +236,55 @@ class MonitoringReportDecided(_ReportEvent):
 
     approved: bool
     reason: str = ""
+
+
+class PpksOutcome(StrEnum):
+    """What a PPKS prelist check found."""
+
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+    NOT_FOUND = "not_found"
+
+
+class Instrument(StrEnum):
+    """How the check was done."""
+
+    PAPER = "paper"
+    PAPI = "papi"  # paper-and-pencil interview, entered later
+    CAPI = "capi"  # computer-assisted interview on a tablet or phone
+
+
+class PpksRecord(BaseModel):
+    """A person in need of social welfare services (PPKS: pemerlu pelayanan kesejahteraan sosial) as listed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    nik: Nik | None = None
+    name: str = Field(min_length=1, max_length=200)
+    category: str = Field(min_length=1, max_length=100, description="e.g. neglected child, elderly, disability")
+    address: str = Field(default="", max_length=500)
+
+
+@register
+class PpksEntryListed(Event):
+    """A PPKS record was put on a regency/city office's prelist to be verified."""
+
+    type: ClassVar[str] = "siks.lks.ppks-entry-listed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    entry_id: str
+    region_code: RegionCode
+    record: PpksRecord
+
+
+@register
+class PpksEntryVerified(Event):
+    """The office checked a PPKS entry: confirmed, corrected (with the new record) or not found."""
+
+    type: ClassVar[str] = "siks.lks.ppks-entry-verified.v1"
+    topic: ClassVar[str] = TOPIC
+
+    entry_id: str
+    outcome: PpksOutcome
+    instrument: Instrument
+    corrected: PpksRecord | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from siks_events.catalog.lks import Level
+from siks_events.catalog.lks import Instrument, Level, PpksOutcome, PpksRecord
 
 from siks_lks.application.uow import LksUnitOfWork
 from siks_lks.domain import commands
@@ -13,6 +13,7 @@ from siks_lks.domain.climb import Climb
 from siks_lks.domain.errors import OutOfTurn
 from siks_lks.domain.institution import Institution
 from siks_lks.domain.monitoring_report import MonitoringReport
+from siks_lks.domain.ppks import PpksEntry
 
 
 async def handle_register_lks(cmd: commands.RegisterLks, uow: LksUnitOfWork) -> Institution:
@@ -105,3 +106,22 @@ async def handle_correct_monitoring_report(cmd: commands.CorrectMonitoringReport
         report.correct(reported_amount=cmd.reported_amount, bank_account=cmd.bank_account, documents=cmd.documents)
         await uow.commit()
     return report
+
+
+async def handle_list_ppks(records: list[tuple[str, PpksRecord]], uow: LksUnitOfWork) -> list[str]:
+    """Put (village, record) pairs on the prelist; the new entries' ids."""
+    async with uow:
+        entries = [PpksEntry.list(str(uuid.uuid4()), region_code, record) for region_code, record in records]
+        for entry in entries:
+            uow.add(entry)
+        await uow.commit()
+    return [entry.id for entry in entries]
+
+
+async def handle_verify_ppks(entry_id: str, outcome: PpksOutcome, instrument: Instrument,
+                             corrected: PpksRecord | None, uow: LksUnitOfWork) -> PpksEntry:
+    async with uow:
+        entry = await uow.get_ppks_entry(entry_id)
+        entry.verify(outcome, instrument, corrected)
+        await uow.commit()
+    return entry

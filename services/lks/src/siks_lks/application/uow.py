@@ -9,6 +9,7 @@ from siks_lks.domain.aid_proposal import AidProposal
 from siks_lks.domain.errors import LksNotFound
 from siks_lks.domain.institution import Institution
 from siks_lks.domain.monitoring_report import MonitoringReport
+from siks_lks.domain.ppks import PpksEntry
 
 
 class AidProposalNotFound(NotFound):
@@ -23,6 +24,13 @@ class MonitoringReportNotFound(NotFound):
 
     code = "monitoring-report-not-found"
     field = "report_id"
+
+
+class PpksEntryNotFound(NotFound):
+    """No PPKS entry with this id."""
+
+    code = "ppks-entry-not-found"
+    field = "entry_id"
 
 
 class LksUnitOfWork(UnitOfWork):
@@ -43,3 +51,9 @@ class LksUnitOfWork(UnitOfWork):
         if report is None:
             raise MonitoringReportNotFound(f"no monitoring report {report_id}")
         return report
+
+    async def get_ppks_entry(self, entry_id: str) -> PpksEntry:
+        entry = await self.load(PpksEntry, entry_id)
+        if entry is None:
+            raise PpksEntryNotFound(f"no PPKS entry {entry_id}")
+        return entry

@@ -56,3 +56,10 @@ class AidNotApproved(RuleViolated):
 
     code = "aid-not-approved"
     field = "aid_proposal_id"
+
+
+class CorrectionRequired(RuleViolated):
+    """A corrected PPKS entry carries the record as found; the other outcomes carry none."""
+
+    code = "correction-required"
+    field = "corrected"

@@ -52,3 +52,24 @@ GROUP BY 1 ORDER BY 1
 async def recap(pool: asyncpg.Pool, region_prefix: str) -> list[asyncpg.Record]:
     """The monitoring recap below `region_prefix` ('' the country, 2 digits a province, 4 a regency)."""
     return await pool.fetch(_RECAP, region_prefix, min(len(region_prefix) + 2, 4) if region_prefix else 2)
+
+
+async def ppks_region(pool: asyncpg.Pool, entry_id: str) -> str | None:
+    return await pool.fetchval("SELECT region_code FROM ppks_entries WHERE entry_id = $1", entry_id)
+
+
+async def ppks_entries(pool: asyncpg.Pool, region_prefix: str, pending_only: bool) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT entry_id, region_code, name, category, outcome, instrument FROM ppks_entries"
+        " WHERE region_code LIKE $1 || '%' AND (NOT $2 OR outcome IS NULL) ORDER BY region_code, entry_id",
+        region_prefix, pending_only)
+
+
+async def ppks_progress(pool: asyncpg.Pool, region_prefix: str) -> list[asyncpg.Record]:
+    """Per regency/city office: entries listed, checked, and each outcome."""
+    return await pool.fetch(
+        "SELECT left(region_code, 4) AS regency_code, count(*) AS listed, count(outcome) AS verified,"
+        " count(*) FILTER (WHERE outcome = 'confirmed') AS confirmed,"
+        " count(*) FILTER (WHERE outcome = 'corrected') AS corrected,"
+        " count(*) FILTER (WHERE outcome = 'not_found') AS not_found"
+        " FROM ppks_entries WHERE region_code LIKE $1 || '%' GROUP BY 1 ORDER BY 1", region_prefix)

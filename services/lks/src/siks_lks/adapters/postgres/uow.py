@@ -9,6 +9,7 @@ from siks_lks.application.uow import LksUnitOfWork
 from siks_lks.domain.aid_proposal import AidProposal
 from siks_lks.domain.institution import Institution
 from siks_lks.domain.monitoring_report import MonitoringReport
+from siks_lks.domain.ppks import PpksEntry
 
 _UPSERT_LKS = """
 INSERT INTO institutions (lks_id, name, region_code, scope, status, version) VALUES ($1, $2, $3, $4, $5, $6)
@@ -31,6 +32,13 @@ ON CONFLICT (report_id) DO UPDATE SET reported_amount = excluded.reported_amount
     at_level = excluded.at_level, reason = excluded.reason, version = excluded.version
 """
 
+_UPSERT_PPKS = """
+INSERT INTO ppks_entries (entry_id, region_code, name, category, outcome, instrument, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (entry_id) DO UPDATE SET name = excluded.name, category = excluded.category, outcome = excluded.outcome,
+    instrument = excluded.instrument, version = excluded.version
+"""
+
 
 async def project(connection: asyncpg.Connection, aggregate) -> None:
     """Write one institution's, proposal's or report's row from its current state."""
@@ -46,6 +54,11 @@ async def project(connection: asyncpg.Connection, aggregate) -> None:
             await connection.execute(_UPSERT_REPORT, aggregate.id, aggregate.aid_proposal_id, aggregate.lks_id,
                                      aggregate.region_code, aggregate.approved_amount, aggregate.reported_amount,
                                      aggregate.status.value, aggregate.at.value, aggregate.reason, aggregate.version)
+        case PpksEntry():
+            assert aggregate.record is not None
+            await connection.execute(_UPSERT_PPKS, aggregate.id, aggregate.region_code, aggregate.record.name,
+                                     aggregate.record.category, aggregate.outcome and aggregate.outcome.value,
+                                     aggregate.instrument and aggregate.instrument.value, aggregate.version)
 
 
 class PostgresLksUnitOfWork(PostgresUnitOfWork, LksUnitOfWork):
