@@ -82,3 +82,20 @@ async def test_a_second_rebuild_is_refused_while_one_runs_and_the_next_retires_t
     states = {v.version: v.state for v in await versions.all_versions(lifecycle.pool)}
     assert states == {1: VersionState.RETIRED, 2: VersionState.RETIRED, 3: VersionState.READY}
     assert await versions.current(lifecycle.pool) == rebuilt.version == 3
+
+
+async def test_the_running_worker_follows_the_pointer_to_the_rebuilt_version_and_keeps_it_current(lifecycle, publish):
+    log = registry_log(60)
+    earlier, later = log[:-10], log[-10:]
+    await publish(earlier)
+    running = asyncio.create_task(worker.run(lifecycle, on=ON, poll=0.2))
+    try:
+        v1 = await eventually(lambda: versions.current(lifecycle.pool), until=lambda v: v is not None, timeout=20)
+        v2 = await worker.rebuild(lifecycle, on=ON)
+        await publish(later)  # only the worker that followed the pointer can take these in
+
+        await eventually(lambda: lifecycle.caught_up_with_now(v2.version), timeout=30)
+        assert v2.version == v1 + 1
+        assert await projected_decisions(lifecycle.pool, v2.version) == domain_decisions(log, ON)
+    finally:
+        await _stopped(running)
