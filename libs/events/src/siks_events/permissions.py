@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import iter_route_contexts
 
 from siks_events.auth import Actor, CurrentActor, Role
-from siks_events.model import Forbidden
+from siks_events.model import Forbidden, NotFound
 
 
 class Operation(StrEnum):
@@ -156,6 +156,12 @@ class NotAccessible(Forbidden):
     code = "not-accessible"
 
 
+class NoSuchObject(NotFound):
+    """No such record (said only to an actor of national scope, for whom it reveals nothing more)."""
+
+    code = "not-found"
+
+
 def allowed(role: Role, operation: Operation) -> bool:
     return role in PERMISSIONS[operation]
 
@@ -241,7 +247,10 @@ def require_access(actor: Actor, kind: str, object_id: str, region_code: str | N
     """Raise NotAccessible unless the object exists (`region_code` is not None) inside the actor's region.
 
     The message names neither the object nor its region, so the body is the same for any object of a kind.
-    `region_code` "" marks national data: only a national-scope actor reaches it.
+    `region_code` "" marks national data: only a national-scope actor reaches it. A national-scope actor
+    is told that an object does not exist (NoSuchObject, 404): nothing lies outside their region.
     """
+    if region_code is None and actor.region == "":
+        raise NoSuchObject(f"there is no such {kind}")
     if region_code is None or not actor.covers(region_code):
         raise NotAccessible(f"this {kind} is not accessible to you")

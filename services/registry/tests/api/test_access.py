@@ -27,6 +27,11 @@ async def test_an_operator_of_another_village_learns_neither_where_a_nik_lives_n
     assert "3571" not in known.text.replace(known.json()["instance"], "")  # no region code in the answer
 
 
+async def test_a_national_caller_is_told_that_a_nik_is_not_in_dtks(registry_app, token):
+    answer = await registry_app.get(f"/v1/persons/{UNKNOWN_NIK}", headers=token(role=Role.MINISTRY, region=""))
+    assert answer.status_code == 404 and answer.json()["type"].endswith("not-found")
+
+
 async def test_writes_and_letters_naming_a_nik_in_the_body_answer_another_region_as_for_an_unknown_nik(
         registry_app, token):
     await registry_app.post("/v1/households", json=household(), headers=token())
