@@ -12,8 +12,10 @@ RECEIPT = b"%PDF-1.4 kuitansi pembelian genteng " * 10
 
 
 async def approved_aid(lks_app, as_, lks: dict, offices: dict, amount: int) -> str:
-    aid = (await lks_app.post("/v1/aid-proposals", json={"amount": amount, "purpose": "roof", "beneficiaries": 40},
-                              headers=lks)).json()
+    await lks_app.post("/v1/institutions/lks-al-ikhlas/services/child/decision", json={"approved": True},
+                       headers=offices["directorate"])
+    aid = (await lks_app.post("/v1/aid-proposals", json={"amount": amount, "purpose": "roof", "beneficiaries": 40,
+                                                         "service": "child"}, headers=lks)).json()
     for level, step in [("regency", "pass"), ("province", "pass"), ("directorate", "approve")]:
         answer = await lks_app.post(f"/v1/aid-proposals/{aid['aid_proposal_id']}/review", json={"step": step},
                                     headers=offices[level])
@@ -51,12 +53,18 @@ async def test_reports_climb_three_levels_and_the_recap_sums_them_and_flags_a_mi
         "aid_proposal_id": short, "reported_amount": 38_500_000, "bank_account": ACCOUNT})
     assert mismatched.json()["mismatch"] == -1_500_000
 
-    [province_recap] = (await lks_app.get("/v1/recaps", headers=offices["province"])).json()
-    assert province_recap == {"region_code": "3571", "proposals_approved": 2, "amount_approved": 190_000_000,
-                              "reports": 2, "reports_approved": 1, "amount_reported": 188_500_000, "mismatches": 1,
-                              "flagged": True}
-    [national] = (await lks_app.get("/v1/recaps", headers=offices["directorate"])).json()
-    assert (national["region_code"], national["amount_approved"]) == ("35", 190_000_000)
+    recap = (await lks_app.get("/v1/recaps", headers=offices["province"])).json()
+    assert recap == [
+        {"region_code": "3571", "service": "child", "report_status": "approved", "proposals_approved": 1,
+         "amount_approved": 150_000_000, "amount_reported": 150_000_000, "mismatches": 0, "flagged": False},
+        {"region_code": "3571", "service": "child", "report_status": "in_review", "proposals_approved": 1,
+         "amount_approved": 40_000_000, "amount_reported": 38_500_000, "mismatches": 1, "flagged": True}]
+    national = (await lks_app.get("/v1/recaps", headers=offices["directorate"])).json()
+    assert {(r["region_code"], r["amount_approved"]) for r in national} == {("35", 150_000_000), ("35", 40_000_000)}
+    sheet = await lks_app.get("/v1/recaps.csv", headers=offices["province"])
+    lines = sheet.text.strip().splitlines()
+    assert sheet.headers["content-type"].startswith("text/csv") and len(lines) == 3
+    assert lines[0].startswith("region_code,service,report_status") and lines[2].endswith(",1,True")
     elsewhere = await lks_app.get("/v1/recaps?region=33", headers=offices["province"])
     assert elsewhere.status_code == 403
 

@@ -4,9 +4,9 @@ corrected proposal climbs again from the level that returned it; anything out of
 from __future__ import annotations
 
 import pytest
-from siks_events.catalog.lks import Level, Scope
+from siks_events.catalog.lks import Level, Scope, ServiceKind
 from siks_lks.domain.aid_proposal import AidProposal, AidStatus
-from siks_lks.domain.errors import AlreadyDecided, LksNotApproved, OutOfTurn, ReasonRequired
+from siks_lks.domain.errors import AlreadyDecided, LksNotApproved, OutOfTurn, ReasonRequired, UnknownService
 
 from ..builders import institution, proposal
 
@@ -88,3 +88,12 @@ def test_a_return_and_a_rejection_say_why():
     with pytest.raises(ReasonRequired):
         aid.decide(Level.DIRECTORATE, approved=False)
     assert aid.pending_events == []
+
+
+def test_aid_for_a_service_needs_that_service_approved():
+    lks = institution()
+    with pytest.raises(UnknownService):
+        AidProposal.submit("aid-3", lks, amount=1, purpose="x", beneficiaries=1, service=ServiceKind.CHILD)
+    lks.decide_service(ServiceKind.CHILD, approved=True)
+    aid = AidProposal.submit("aid-3", lks, amount=1, purpose="x", beneficiaries=1, service=ServiceKind.CHILD)
+    assert aid.service is ServiceKind.CHILD

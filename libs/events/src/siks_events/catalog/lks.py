@@ -124,6 +124,8 @@ class AidProposalSubmitted(_AidEvent):
     purpose: str
     beneficiaries: int = Field(ge=0)
     documents: tuple[Document, ...] = ()
+    service: ServiceKind | None = None
+    """The institution's approved service the aid is for; None for an organisation without services."""
 
 
 @register

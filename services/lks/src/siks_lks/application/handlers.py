@@ -46,7 +46,8 @@ async def handle_submit_aid_proposal(cmd: commands.SubmitAidProposal, uow: LksUn
     async with uow:
         institution = await uow.get_institution(cmd.lks_id)
         proposal = AidProposal.submit(cmd.aid_proposal_id or str(uuid.uuid4()), institution, amount=cmd.amount,
-                                      purpose=cmd.purpose, beneficiaries=cmd.beneficiaries, documents=cmd.documents)
+                                      purpose=cmd.purpose, beneficiaries=cmd.beneficiaries, documents=cmd.documents,
+                                      service=cmd.service)
         uow.add(proposal)
         await uow.commit()
     return proposal

@@ -11,12 +11,13 @@ from siks_events.catalog.lks import (
     AidProposalSubmitted,
     Document,
     Level,
+    ServiceKind,
 )
 from siks_events.model import Event
 
 from siks_lks.domain.climb import Climb
 from siks_lks.domain.climb import ClimbStatus as AidStatus
-from siks_lks.domain.errors import LksNotApproved
+from siks_lks.domain.errors import LksNotApproved, UnknownService
 from siks_lks.domain.institution import Institution, Status
 
 __all__ = ["AidProposal", "AidStatus"]
@@ -32,16 +33,19 @@ class AidProposal(Climb):
         self.lks_id = ""
         self.region_code = ""
         self.amount = 0
+        self.service: ServiceKind | None = None
 
     @classmethod
     def submit(cls, proposal_id: str, lks: Institution, *, amount: int, purpose: str, beneficiaries: int,
-               documents: tuple[Document, ...] = ()) -> AidProposal:
+               documents: tuple[Document, ...] = (), service: ServiceKind | None = None) -> AidProposal:
         if lks.status is not Status.APPROVED:
             raise LksNotApproved(f"institution {lks.id} is {lks.status.value}, not approved")
+        if service is not None and lks.services.get(service) is not True:
+            raise UnknownService(f"the institution has no approved {service.value} service")
         proposal = cls(proposal_id)
         proposal._record(AidProposalSubmitted(aid_proposal_id=proposal_id, lks_id=lks.id, region_code=lks.region_code,
                                               amount=amount, purpose=purpose, beneficiaries=beneficiaries,
-                                              documents=documents))
+                                              documents=documents, service=service))
         return proposal
 
     def _passed(self, level: Level) -> Event:
@@ -60,6 +64,7 @@ class AidProposal(Climb):
         match event:
             case AidProposalSubmitted():
                 self.lks_id, self.region_code, self.amount = event.lks_id, event.region_code, event.amount
+                self.service = event.service
             case AidProposalPassed(level=level):
                 self._climbed(passed=level)
             case AidProposalReturned(level=level, reason=reason):

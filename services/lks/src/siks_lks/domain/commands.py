@@ -43,6 +43,7 @@ class SubmitAidProposal:
     beneficiaries: int
     documents: tuple[Document, ...] = ()
     aid_proposal_id: str | None = None
+    service: ServiceKind | None = None
 
 
 @dataclass(frozen=True)

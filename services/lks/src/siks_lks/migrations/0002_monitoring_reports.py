@@ -27,6 +27,7 @@ def upgrade() -> None:
             version          integer NOT NULL
         )""")
     op.execute("CREATE INDEX monitoring_reports_region ON monitoring_reports (region_code text_pattern_ops)")
+    op.execute("ALTER TABLE aid_proposals ADD COLUMN service text")  # what the recap groups approved aid by
 
 
 def downgrade() -> None:

@@ -3,7 +3,10 @@ the ministry sum what was approved and what was reported, and flag the mismatche
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, status
+import csv
+import io
+
+from fastapi import APIRouter, Query, Request, Response, status
 from siks_events.http import cause_for
 from siks_events.permissions import Operation, allowed_to, require_access
 
@@ -80,11 +83,29 @@ async def correct(report_id: ObjectId, body: ReportCorrection,
         uow(cause_for(request, actor, "CorrectMonitoringReport"))))
 
 
-@router.get("/recaps", response_model=list[RecapRow])
-async def recap(actor: allowed_to(Operation.LKS_RECAP_READ), pool: Pool,
-                region: str | None = Query(None, pattern=r"^(\d{2}|\d{4})?$",
-                                           description="a province (2 digits) or regency (4); the actor's by default")):
-    """Approved aid and what was reported on it, per region below the one asked about; mismatches flagged."""
+async def _recap(actor, pool, region: str | None) -> list[RecapRow]:
     region = actor.region if region is None else region
     require_access(actor, "region", region or "national", region)
     return [RecapRow(**dict(row), flagged=row["mismatches"] > 0) for row in await read_models.recap(pool, region)]
+
+
+RegionQuery = Query(None, pattern=r"^(\d{2}|\d{4})?$", description="a province (2 digits) or regency (4); the actor's by default")
+
+
+@router.get("/recaps", response_model=list[RecapRow])
+async def recap(actor: allowed_to(Operation.LKS_RECAP_READ), pool: Pool, region: str | None = RegionQuery):
+    """Approved aid and what was reported on it, per region below the one asked about, service and report
+    status; mismatches flagged."""
+    return await _recap(actor, pool, region)
+
+
+@router.get("/recaps.csv", response_class=Response)
+async def recap_csv(actor: allowed_to(Operation.LKS_RECAP_READ), pool: Pool, region: str | None = RegionQuery):
+    """The same recap as CSV, for spreadsheets."""
+    rows = await _recap(actor, pool, region)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(RecapRow.model_fields))
+    writer.writeheader()
+    writer.writerows(row.model_dump() for row in rows)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="lks-recap.csv"'})

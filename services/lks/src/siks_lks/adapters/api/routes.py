@@ -130,7 +130,7 @@ async def submit(body: AidRequest, actor: allowed_to(Operation.AID_PROPOSAL_SUBM
     """An approved LKS asks for aid; the proposal goes to its regency/city office first."""
     documents = await stored(blobs, body.documents)
     return _aid(await handlers.handle_submit_aid_proposal(commands.SubmitAidProposal(
-        actor.subject, body.amount, body.purpose, body.beneficiaries, documents),
+        actor.subject, body.amount, body.purpose, body.beneficiaries, documents, service=body.service),
         uow(cause_for(request, actor, "SubmitAidProposal"))))
 
 

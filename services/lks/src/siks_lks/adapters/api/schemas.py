@@ -35,6 +35,7 @@ class AidRequest(_Body):
     purpose: str = Field(min_length=1, max_length=1000)
     beneficiaries: int = Field(ge=0, le=1_000_000)
     documents: list[Document] = Field(default_factory=list, max_length=20)
+    service: ServiceKind | None = Field(None, description="the approved service the aid is for")
 
 
 class Review(_Body):
@@ -110,10 +111,10 @@ class MonitoringReportPublic(BaseModel):
 
 class RecapRow(BaseModel):
     region_code: str
+    service: str = Field(description="the service the aid was for ('none' for aid to an organisation without one)")
+    report_status: str = Field(description="the monitoring report's status, or 'not_reported'")
     proposals_approved: int
     amount_approved: int
-    reports: int
-    reports_approved: int
     amount_reported: int
     mismatches: int
     flagged: bool = Field(description="some report's amount differs from the approved amount")

@@ -34,18 +34,18 @@ async def report_owner(pool: asyncpg.Pool, report_id: str) -> asyncpg.Record | N
 
 
 # Approved aid and what was reported on it, per region one level below the one asked about (a province's
-# regencies, the country's provinces); a report whose amount differs from the approved one is a mismatch.
+# regencies, the country's provinces), service and report status; a report whose amount differs from the
+# approved one is a mismatch.
 _RECAP = """
-SELECT left(a.region_code, $2) AS region_code,
+SELECT left(a.region_code, $2) AS region_code, coalesce(a.service, 'none') AS service,
+       coalesce(r.status, 'not_reported') AS report_status,
        count(*) AS proposals_approved,
        sum(a.amount) AS amount_approved,
-       count(r.report_id) AS reports,
-       count(r.report_id) FILTER (WHERE r.status = 'approved') AS reports_approved,
        coalesce(sum(r.reported_amount), 0) AS amount_reported,
        count(r.report_id) FILTER (WHERE r.reported_amount <> r.approved_amount) AS mismatches
 FROM aid_proposals a LEFT JOIN monitoring_reports r USING (aid_proposal_id)
 WHERE a.status = 'approved' AND a.region_code LIKE $1 || '%'
-GROUP BY 1 ORDER BY 1
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
 

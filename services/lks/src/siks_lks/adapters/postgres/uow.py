@@ -18,8 +18,8 @@ ON CONFLICT (lks_id) DO UPDATE SET name = excluded.name, region_code = excluded.
 """
 
 _UPSERT_AID = """
-INSERT INTO aid_proposals (aid_proposal_id, lks_id, region_code, amount, status, at_level, reason, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO aid_proposals (aid_proposal_id, lks_id, region_code, amount, status, at_level, reason, version, service)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (aid_proposal_id) DO UPDATE SET amount = excluded.amount, status = excluded.status,
     at_level = excluded.at_level, reason = excluded.reason, version = excluded.version
 """
@@ -49,7 +49,7 @@ async def project(connection: asyncpg.Connection, aggregate) -> None:
         case AidProposal():
             await connection.execute(_UPSERT_AID, aggregate.id, aggregate.lks_id, aggregate.region_code,
                                      aggregate.amount, aggregate.status.value, aggregate.at.value, aggregate.reason,
-                                     aggregate.version)
+                                     aggregate.version, aggregate.service and aggregate.service.value)
         case MonitoringReport():
             await connection.execute(_UPSERT_REPORT, aggregate.id, aggregate.aid_proposal_id, aggregate.lks_id,
                                      aggregate.region_code, aggregate.approved_amount, aggregate.reported_amount,
