@@ -92,12 +92,18 @@ class EligibilityProjection(BatchHandler):
         await rows.replace_decisions(connection, self.tables, decided, written)
         return len(decided)
 
-    async def fold_all(self, connection: asyncpg.Connection, *, chunk: int = 2_000) -> None:
-        """Fold every household of the kept events and write where it lives and its score (deciles come after)."""
+    async def fold_all(self, connection: asyncpg.Connection, *, chunk: int = 2_000,
+                       keep: int = 100_000) -> dict[str, HouseholdState]:
+        """Fold every household of the kept events and write where it lives and its score (deciles come after);
+        returns the states when there are at most `keep` households, so deciding need not fold them again."""
         household_ids = await rows.household_ids(connection, self.tables)
+        kept: dict[str, HouseholdState] = {}
         for start in range(0, len(household_ids), chunk):
             states = await self._fold(connection, household_ids[start:start + chunk])
             await rows.upsert_households(connection, self.tables, [self._household_row(s) for s in states.values()])
+            if len(household_ids) <= keep:
+                kept.update(states)
+        return kept
 
     async def _fold(self, connection: asyncpg.Connection, household_ids: list[str]) -> dict[str, HouseholdState]:
         """The households as everything kept about them says (those not yet registered left out)."""
