@@ -73,6 +73,8 @@ def rebuild(on: AssessedOn = None,
                 if now - last[0] >= 1 or progress.caught_up:
                     last[0] = now
                     console.print(_line(progress))
+                if progress.caught_up:
+                    console.print("replayed: folding, ranking and deciding every household")
 
             version = await worker.rebuild(lifecycle, on=_day(on), report=report, drop_previous=not keep_previous)
             console.print(f"serving v{version.version} (assessing {version.assessed_on})")
