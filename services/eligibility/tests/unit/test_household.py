@@ -10,10 +10,13 @@ from siks_events.catalog.registry import (
     HouseholdGraduated,
     HouseholdMoved,
     Housing,
+    JoinReason,
     MemberAdded,
     MemberDeceased,
     MemberMovedOut,
     MemberRemoved,
+    MembersJoined,
+    MembersLeft,
     MemberUpdated,
     Program,
     ProgramEnded,
@@ -150,3 +153,16 @@ def test_a_member_who_moved_out_and_was_added_again_is_active_from_the_day_that_
     son_state = log.state("h1").members[son.nik]
     assert son_state.status_on(date(2026, 2, 13)) is MemberStatus.MOVED_OUT
     assert son_state.status_on((MORNING + timedelta(days=40)).date()) is MemberStatus.ACTIVE
+
+
+def test_a_member_who_leaves_counts_here_until_that_day_and_in_the_household_they_join_from_then():
+    son = person(years_before(ON, 20))
+    log = Log()
+    log.record(registered("h1", head(), son), registered("h2", head()),
+               MembersLeft(household_id="h1", niks=(son.nik,), to_household_id="h2", reason="transfer", left_on=FEB_20),
+               MembersJoined(household_id="h2", persons=(son,), from_household_id="h1",
+                             join_reason=JoinReason.TRANSFER, joined_on=FEB_20))
+    before, after = FEB_20 - timedelta(days=1), FEB_20
+    old, new = log.state("h1").members[son.nik], log.state("h2").members[son.nik]
+    assert (old.status_on(before), old.status_on(after)) == (MemberStatus.ACTIVE, MemberStatus.LEFT)
+    assert (new.status_on(before), new.status_on(after)) == (MemberStatus.LEFT, MemberStatus.ACTIVE)

@@ -27,6 +27,8 @@ from siks_events.catalog.registry import (
     MemberDeceased,
     MemberMovedOut,
     MemberRemoved,
+    MembersJoined,
+    MembersLeft,
     MemberUpdated,
     Person,
     Program,
@@ -46,6 +48,7 @@ class MemberStatus(StrEnum):
     DECEASED = "deceased"
     MOVED_OUT = "moved_out"
     GRADUATED = "graduated"  # left DTKS with the whole household (graduasi)
+    LEFT = "left"  # not (or no longer) in this household: went on in another (split, transfer, merge, arrival)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +213,17 @@ class HouseholdState:
                 members[nik] = members[nik].changed(MemberStatus.MOVED_OUT, moved_on, when)
             case HouseholdMoved(to_region=to_region, moved_on=moved_on):
                 changes["moves"] = (*self.moves, (moved_on, to_region))
+            case MembersLeft(niks=niks, left_on=left_on):
+                for nik in niks:
+                    if nik in members:
+                        members[nik] = members[nik].changed(MemberStatus.LEFT, left_on, when)
+            case MembersJoined(persons=persons, joined_on=joined_on):
+                for person in persons:
+                    # here from the day they joined, not before: their earlier days belong to another household
+                    previous = members.get(person.nik)
+                    joined = Member.of(person, previous) if previous else \
+                        Member.of(person).changed(MemberStatus.LEFT, date.min, when)
+                    members[person.nik] = joined.changed(MemberStatus.ACTIVE, joined_on, when)
             case HouseholdGraduated(graduated_on=graduated_on):
                 changes["graduated_on"] = graduated_on
                 for nik, member in members.items():
