@@ -32,8 +32,8 @@ ROLE_ORDER = (Role.VILLAGE_OPERATOR, Role.ENUMERATOR, Role.SUPERVISOR, Role.DIST
 MISSING = {"nik": "3571011705809999", "household_id": str(uuid.uuid4()), "proposal_id": str(uuid.uuid4()),
            "entry_id": f"prelist-{uuid.uuid4()}", "visit_id": str(uuid.uuid4()), "region_code": "3571021001",
            "regency_code": "3506", "sha256": "0" * 64, "report_id": str(uuid.uuid4()),
-           "subscription_id": str(uuid.uuid4())}
-SAME_FOR_BOTH = {"period": "2026-11"}  # names a month, not an object
+           "subscription_id": str(uuid.uuid4()), "lks_id": "lks-none", "aid_proposal_id": str(uuid.uuid4())}
+SAME_FOR_BOTH = {"period": "2026-11", "service": "child"}  # a month, a kind of service: not objects
 
 
 def bearer(issuer, role: Role, region: str, subject: str = "someone") -> dict:
@@ -173,3 +173,33 @@ async def test_integration_routes_answer_a_regional_caller_alike_for_a_report_or
         assert subscribed.status_code == 201, subscribed.text
         existing = {"report_id": reported.json()["report_id"], "subscription_id": subscribed.json()["subscription_id"]}
         assert await assert_no_oracle(client, local_issuer, existing) >= 2
+
+
+async def test_lks_routes_answer_another_region_alike_for_a_record_that_exists_and_one_that_does_not(
+        app_of, local_issuer, tmp_path):
+    app = app_of("lks", blob_dir=tmp_path / "documents")
+    async with serving(app) as client:
+        client.app = app
+        lks = bearer(local_issuer, Role.LKS, VILLAGE[:4], subject="lks-seed")
+        offices = [bearer(local_issuer, Role.DISTRICT_OFFICE, VILLAGE[:4]),
+                   bearer(local_issuer, Role.PROVINCE_OFFICE, VILLAGE[:2]),
+                   bearer(local_issuer, Role.DIRECTORATE_LKS, "")]
+        registered = await client.post("/v1/institutions", headers=lks, json={
+            "name": "LKSA Seed", "legal_number": "AHU-1", "address": "Jl. 1", "region_code": VILLAGE,
+            "scope": "regency", "services": ["child"]})
+        assert registered.status_code == 201, registered.text
+        await client.post("/v1/institutions/lks-seed/decision", json={"approved": True}, headers=offices[0])
+        aid = (await client.post("/v1/aid-proposals", headers=lks, json={
+            "amount": 1_000_000, "purpose": "food", "beneficiaries": 5})).json()
+        for office, step in zip(offices, ("pass", "pass", "approve"), strict=True):
+            answer = await client.post(f"/v1/aid-proposals/{aid['aid_proposal_id']}/review", json={"step": step},
+                                       headers=office)
+            assert answer.status_code == 200, answer.text
+        report = (await client.post("/v1/monitoring-reports", headers=lks, json={
+            "aid_proposal_id": aid["aid_proposal_id"], "reported_amount": 1_000_000,
+            "bank_account": {"bank": "BRI", "number": "0123456789", "holder": "Seed"}})).json()
+        listed = (await client.post("/v1/ppks-entries", headers=offices[0], json={"entries": [
+            {"region_code": VILLAGE, "record": {"name": "Sutrisno", "category": "elderly"}}]})).json()
+        existing = {"lks_id": "lks-seed", "aid_proposal_id": aid["aid_proposal_id"], "report_id": report["report_id"],
+                    "entry_id": listed["entry_ids"][0], "region_code": VILLAGE}
+        assert await assert_no_oracle(client, local_issuer, existing) >= 9

@@ -47,7 +47,7 @@ def require_owner_or_region(actor: Actor, kind: str, object_id: str, lks_id: str
     """An LKS account reaches only its own institution's records; anyone else only inside their region."""
     if actor.role is Role.LKS:
         if lks_id is None or lks_id != actor.subject:
-            raise NotAccessible(f"{kind} {object_id} is not accessible to you")
+            raise NotAccessible(f"this {kind} is not accessible to you")
         return
     require_access(actor, kind, object_id, region)
 
