@@ -40,3 +40,19 @@ async def test_a_person_moved_by_dukcapil_arrives_in_the_new_village_with_pbi_jk
     steps = [e["type"].split(".")[2] for e in (await registry.get(
         f"/v1/households/{origin_id}/timeline", headers=tokens(Role.VILLAGE_OPERATOR, VILLAGE))).json()]
     assert steps[-3:] == ["member-moved-out", "program-ended", "members-left"]
+
+
+async def test_the_demo_ends_a_one_person_move_in_the_new_village(services, tokens, local_issuer, monkeypatch):
+    import random
+
+    from siks_integration.cli import arrive_in_new_village
+
+    registry, integration = services
+    await register_family(registry, tokens)
+    await integration.post("/v1/dukcapil/domicile-moves", headers=tokens(Role.DUKCAPIL, subject="dukcapil"), json={
+        "move_id": "SKPWNI-22", "nik": WIFE["nik"], "from_region": VILLAGE, "to_region": NEW_VILLAGE,
+        "moved_on": "2026-11-01"})
+    monkeypatch.setenv("SIKS_HOME", str(local_issuer.directory.parent))  # the demo's tokens come from make run's keys
+    await arrive_in_new_village(registry, {"nik": WIFE["nik"]}, NEW_VILLAGE, random.Random(5))
+    person = (await registry.get(f"/v1/persons/{WIFE['nik']}", headers=tokens(Role.MINISTRY))).json()
+    assert (person["region_code"], person["status"]) == (NEW_VILLAGE, "active")

@@ -93,7 +93,7 @@ async def _wait_applied(client: httpx.AsyncClient, report_id: str, headers: dict
     return report
 
 
-async def _arrive(registry: httpx.AsyncClient, mover: dict, village: str, rng: random.Random) -> None:
+async def arrive_in_new_village(registry: httpx.AsyncClient, mover: dict, village: str, rng: random.Random) -> None:
     """The destination village sees the mover on its arrivals list and registers a household for them."""
     operator = {"Authorization": f"Bearer {issuer().issue(role=Role.VILLAGE_OPERATOR, region=village, subject='demo')}"}
     console.rule(f"6. The mover is on the arrivals list of village {village} (GET /v1/villages/{village}/arrivals)")
@@ -143,7 +143,7 @@ async def _demo(endpoints: simulator.Endpoints, region: str) -> None:
         report = await _wait_applied(integration, receipt["report_id"], reader)
         console.print({"status": report["status"], "steps": [s["type"] for s in report["history"]]})
         console.print((await registry.get(f"/v1/persons/{mover['nik']}", headers=reader)).json())
-        await _arrive(registry, mover, move.to_region, rng)
+        await arrive_in_new_village(registry, mover, move.to_region, rng)
     console.rule("Where to look")
     console.print(f"household timeline: {endpoints.registry}/v1/households/{dying['household_id']}/timeline")
     console.print(f"report status:      {receipt['status_url']}")
