@@ -115,7 +115,7 @@ class Runtime:
             self._spawn(lambda worker=worker: worker(self), getattr(worker, "__name__", "worker"))
 
     def _spawn(self, start: Callable, what: str) -> None:
-        task = asyncio.create_task(_supervised(start, what))
+        task = asyncio.create_task(_supervised(start, what), name=what)
         self._tasks.append(task)
 
     async def stop(self) -> None:
@@ -124,7 +124,8 @@ class Runtime:
         if self._tasks:
             _, stuck = await asyncio.wait(self._tasks, timeout=20)
             for task in stuck:
-                log.error("background task did not stop in time", extra={"task": task.get_name()})
+                where = _awaiting(task.get_coro())
+                log.error("background task did not stop in time", extra={"task": task.get_name(), "where": where})
         if self.pool is not None:
             try:
                 await asyncio.wait_for(self.pool.close(), 10)
@@ -144,6 +145,19 @@ class Runtime:
         except Exception as exc:  # noqa: BLE001
             checks["broker"] = f"unreachable: {exc!r}"
         return checks
+
+
+def _awaiting(coroutine) -> str:
+    """Where a stuck coroutine waits: the chain of frames it is awaiting, outermost first."""
+    frames = []
+    while coroutine is not None and len(frames) < 20:
+        frame = getattr(coroutine, "cr_frame", None) or getattr(coroutine, "gi_frame", None)
+        if frame is None:
+            frames.append(type(coroutine).__name__)
+            break
+        frames.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        coroutine = getattr(coroutine, "cr_await", None) or getattr(coroutine, "gi_yieldfrom", None)
+    return " > ".join(frames)
 
 
 async def _supervised(start: Callable, what: str) -> None:

@@ -117,6 +117,8 @@ class IdempotentConsumer:
                 # A worker resuming its partition cannot wake a fetch already waiting: wait briefly then.
                 waiting = 50 if self._consumer.paused() else 500
                 batches = await self._consumer.getmany(timeout_ms=waiting, max_records=self.batch_size * 4)
+                if _cancel_was_swallowed():
+                    raise asyncio.CancelledError
                 for tp, records in batches.items():
                     queue = self._queues.get(tp)
                     if queue is None:
@@ -309,3 +311,10 @@ class _Rebalance(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned) -> None:
         await self.consumer._on_assigned(list(assigned))
+
+
+def _cancel_was_swallowed() -> bool:
+    """Whether this task was asked to stop while aiokafka's fetch caught the CancelledError (it can, inside
+    `getmany`): the loop would otherwise run on and hold up the service's shutdown."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
