@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from siks_events import database, telemetry
+from siks_events import database, guards, telemetry
 from siks_events.auth import Actor, Unauthenticated
 from siks_events.blobs import BlobTooLarge, UnsupportedContentType
 from siks_events.model import Cause, Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolated
@@ -125,8 +126,9 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
                    headers={"Retry-After": "5"})
 
 
-def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int) -> None:
-    """Problem handlers, body-size limit, request ids, server spans and JSON access logs."""
+def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int, cors_origins: Sequence[str] = ()) -> None:
+    """Problem handlers, body-size limit, request ids, server spans, JSON access logs, security headers and
+    CORS (closed unless `cors_origins` lists origins)."""
     app.state.problem_base_uri = problem_base_uri
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -134,6 +136,7 @@ def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int) -> None
     app.add_exception_handler(PoolExhausted, _database_busy)
     for error in database.MAYBE_UNAVAILABLE:
         app.add_exception_handler(error, _database_unavailable)
+    guards.limit_bodies(app, max_body_bytes=max_body_bytes)
 
     @app.middleware("http")
     async def edge(request: Request, call_next):
@@ -171,3 +174,5 @@ def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int) -> None
             },
         )
         return response
+
+    guards.wrap(app, cors_origins=cors_origins)

@@ -195,7 +195,8 @@ def build_app(definition: ServiceDefinition, settings: Settings | None = None) -
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier.from_settings(settings)
-    http.install(app, problem_base_uri=settings.problem_base_uri, max_body_bytes=settings.max_body_bytes)
+    http.install(app, problem_base_uri=settings.problem_base_uri, max_body_bytes=settings.max_body_bytes,
+                 cors_origins=settings.cors_origin_list)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

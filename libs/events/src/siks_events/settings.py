@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     """Replicas of topics a service creates itself (3 on a production cluster; 1 on the embedded broker)."""
     log_level: str = "INFO"
     max_body_bytes: int = 1_048_576
+    """Largest request body accepted, counted as it streams (chunked bodies too); 413 above it."""
+    cors_origins: str = ""
+    """Comma-separated origins whose browser pages may call the API; empty keeps CORS closed."""
     problem_base_uri: str = "urn:siks-ng:problem:"
     auth_public_key_file: Path | None = None
     auth_jwks_url: str | None = None
@@ -82,6 +85,10 @@ class Settings(BaseSettings):
             raise ValueError(f"SIKS_DB_POOL_MIN_SIZE ({self.db_pool_min_size}) exceeds"
                              f" SIKS_DB_POOL_MAX_SIZE ({self.db_pool_max_size})")
         return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def schema_name(self) -> str:
