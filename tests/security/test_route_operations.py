@@ -61,8 +61,9 @@ def test_the_dukcapil_and_bpjs_accounts_may_call_only_their_own_endpoints():
 
     assert operations_of(Role.DUKCAPIL) == {Operation.DUKCAPIL_REPORT_SUBMIT, Operation.DUKCAPIL_REPORT_READ}
     assert operations_of(Role.BPJS) == {Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE,
-                                        Operation.DELIVERY_READ}
-    assert operations_of(Role.DCI_PARTNER) == {Operation.SUBSCRIPTION_CREATE, Operation.DELIVERY_READ}
+                                        Operation.SUBSCRIPTION_READ, Operation.DELIVERY_READ}
+    assert operations_of(Role.DCI_PARTNER) == {Operation.SUBSCRIPTION_CREATE, Operation.SUBSCRIPTION_READ,
+                                               Operation.DELIVERY_READ}
 
 
 def test_every_role_the_issue_names_exists_and_old_tokens_keep_their_role():

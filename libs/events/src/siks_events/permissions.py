@@ -35,6 +35,7 @@ class Operation(StrEnum):
     NIK_CHECK = "nik.check"
     SUBSCRIPTION_CREATE = "subscription.create"
     DELIVERY_READ = "delivery.read"
+    SUBSCRIPTION_READ = "subscription.read"
     BPJS_NOTIFICATION_READ = "bpjs-notification.read"
     # proposals (usulan)
     PROPOSAL_DRAFT = "proposal.draft"
@@ -99,6 +100,7 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
         | _OFFICES),
     Operation.SUBSCRIPTION_CREATE: frozenset({Role.SYSTEM, Role.MINISTRY, Role.BPJS, Role.DCI_PARTNER}),
     Operation.DELIVERY_READ: frozenset({Role.SYSTEM, Role.MINISTRY, Role.BPJS, Role.DCI_PARTNER, Role.AUDITOR}),
+    Operation.SUBSCRIPTION_READ: frozenset({Role.SYSTEM, Role.MINISTRY, Role.BPJS, Role.DCI_PARTNER, Role.AUDITOR}),
     Operation.BPJS_NOTIFICATION_READ: frozenset({Role.BPJS, Role.SYSTEM, Role.MINISTRY, Role.AUDITOR}),
     Operation.PROPOSAL_DRAFT: frozenset({Role.VILLAGE_OPERATOR}),
     Operation.PROPOSAL_CORRECT: frozenset({Role.VILLAGE_OPERATOR}),
@@ -134,9 +136,9 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
 RECORD_NO_EVENT = frozenset({
     Operation.PROPOSAL_READ, Operation.PRELIST_READ, Operation.VISIT_READ, Operation.HOUSEHOLD_READ,
     Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
-    Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ, Operation.AID_PROPOSAL_READ,
-    Operation.LKS_DOCUMENT_UPLOAD, Operation.MONITORING_REPORT_READ, Operation.LKS_RECAP_READ,
-    Operation.PPKS_READ})
+    Operation.SUBSCRIPTION_READ, Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ,
+    Operation.AID_PROPOSAL_READ, Operation.LKS_DOCUMENT_UPLOAD, Operation.MONITORING_REPORT_READ,
+    Operation.LKS_RECAP_READ, Operation.PPKS_READ})
 """Reads, and writes kept outside any event store (a subscription is a row of the integration service)."""
 
 EMITTING_ROLES: frozenset[Role] = frozenset({Role.SYSTEM}).union(

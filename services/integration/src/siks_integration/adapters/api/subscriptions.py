@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 from siks_events import catalog
 from siks_events.model import RegionCode
 
-from siks_integration.adapters.api.deps import BpjsReader, DeliveryReader, Pool, Subscriber
-from siks_integration.domain.errors import SubscriptionNotFound
+from siks_integration.adapters.api.deps import (BpjsReader, DeliveryReader, Pool, Subscriber, SubscriptionLister,
+                                               SubscriptionReader, sees_every_subscription)
+from siks_integration.adapters.postgres import subscriptions
 
 router = APIRouter(tags=["subscriptions"])
 
@@ -37,6 +38,18 @@ class SubscriptionIn(BaseModel):
 
 class SubscriptionCreated(BaseModel):
     subscription_id: str
+
+
+class Subscription(BaseModel):
+    """A subscription as its owner (or an overseer) sees it; the secret is never shown."""
+
+    subscription_id: str
+    subscriber: str
+    event_types: list[str]
+    region_prefix: str
+    callback_url: str
+    owner: str = Field(description="the token subject that created it")
+    created_at: datetime
 
 
 class Attempt(BaseModel):
@@ -75,12 +88,27 @@ async def _with_attempts(pool, rows) -> list[Delivery]:
 async def subscribe(body: SubscriptionIn, pool: Pool, actor: Subscriber):
     """Receive every future event of these types at the callback, signed with the secret."""
     subscription_id = str(uuid.uuid4())
-    await pool.execute(
-        "INSERT INTO subscriptions (subscription_id, subscriber, event_types, region_prefix, callback_url, secret,"
-        " created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        subscription_id, body.subscriber, body.event_types, body.region_prefix or "", str(body.callback_url),
-        body.secret, actor.subject)
+    await subscriptions.add(pool, subscription_id=subscription_id, subscriber=body.subscriber,
+                            event_types=body.event_types, region_prefix=body.region_prefix or "",
+                            callback_url=str(body.callback_url), secret=body.secret, owner=actor.subject)
     return SubscriptionCreated(subscription_id=subscription_id)
+
+
+@router.get("/v1/subscriptions", response_model=list[Subscription])
+async def list_subscriptions(
+    pool: Pool, actor: SubscriptionLister,
+    page: int = Query(1, ge=1, le=10_000), size: int = Query(50, ge=1, le=500),
+):
+    """The caller's own subscriptions (an overseer's view: everyone's), oldest first."""
+    owner = None if sees_every_subscription(actor) else actor.subject
+    rows = await subscriptions.listed(pool, owner=owner, limit=size, offset=(page - 1) * size)
+    return [Subscription(**dict(row)) for row in rows]
+
+
+@router.get("/v1/subscriptions/{subscription_id}", response_model=Subscription)
+async def subscription(subscription_id: str, pool: Pool, actor: SubscriptionReader):
+    """One subscription of the caller's own."""
+    return Subscription(**dict(await subscriptions.get(pool, subscription_id)))
 
 
 @router.get("/v1/subscriptions/{subscription_id}/deliveries", response_model=list[Delivery])
@@ -89,12 +117,9 @@ async def deliveries(
     missed: bool = Query(False, description="only what has not been delivered yet"),
     limit: int = Query(200, ge=1, le=5000),
 ):
-    """The subscription's deliveries; with `missed=true`, those still waiting to be acknowledged."""
-    if not await pool.fetchval("SELECT 1 FROM subscriptions WHERE subscription_id = $1", subscription_id):
-        raise SubscriptionNotFound(f"no subscription {subscription_id}")
-    rows = await pool.fetch(
-        "SELECT * FROM outbound_deliveries WHERE subscription_id = $1 AND (NOT $2 OR status <> 'delivered')"
-        " ORDER BY delivery_id LIMIT $3", subscription_id, missed, limit)
+    """The deliveries of a subscription of the caller's own; with `missed=true`, those still waiting to be
+    acknowledged."""
+    rows = await subscriptions.deliveries(pool, subscription_id, missed=missed, limit=limit)
     return await _with_attempts(pool, rows)
 
 
