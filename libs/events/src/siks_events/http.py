@@ -6,9 +6,9 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +23,11 @@ access_log = logging.getLogger("siks.access")
 log = logging.getLogger("siks.http")
 
 PROBLEM_JSON = "application/problem+json"
+MAX_PAGE = 10_000
+"""Deepest page a list route serves; past it a client narrows its filters (an offset that deep scans millions)."""
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page number, from 1 up to {MAX_PAGE}")]
+PageSize = Annotated[int, Query(ge=1, le=500, description="items per page, up to 500")]
+
 _STATUS = [(Unauthenticated, 401), (NotFound, 404), (Conflict, 409), (RuleViolated, 422), (Forbidden, 403),
            (RateLimited, 429), (BlobTooLarge, 413), (UnsupportedContentType, 415)]
 

@@ -9,10 +9,18 @@ from datetime import datetime
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 from siks_events import catalog
+from siks_events.http import PageNumber, PageSize
 from siks_events.model import RegionCode
 
-from siks_integration.adapters.api.deps import (BpjsReader, DeliveryReader, Pool, Subscriber, SubscriptionLister,
-                                               SubscriptionReader, sees_every_subscription)
+from siks_integration.adapters.api.deps import (
+    BpjsReader,
+    DeliveryReader,
+    Pool,
+    Subscriber,
+    SubscriptionLister,
+    SubscriptionReader,
+    sees_every_subscription,
+)
 from siks_integration.adapters.postgres import subscriptions
 
 router = APIRouter(tags=["subscriptions"])
@@ -97,7 +105,7 @@ async def subscribe(body: SubscriptionIn, pool: Pool, actor: Subscriber):
 @router.get("/v1/subscriptions", response_model=list[Subscription])
 async def list_subscriptions(
     pool: Pool, actor: SubscriptionLister,
-    page: int = Query(1, ge=1, le=10_000), size: int = Query(50, ge=1, le=500),
+    page: PageNumber = 1, size: PageSize = 50,
 ):
     """The caller's own subscriptions (an overseer's view: everyone's), oldest first."""
     owner = None if sees_every_subscription(actor) else actor.subject

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Query, Request, status
-from siks_events.http import cause_for
+from siks_events.http import PageNumber, PageSize, cause_for
 from siks_events.permissions import Operation, allowed_to
 
 from siks_proposals.adapters.api.deps import Pool, ProposalId, Today, UnitOfWorkFactory, proposal_in_scope, require_region
@@ -47,7 +47,7 @@ async def draft(body: ProposalDraft, actor: Drafter, uow: UnitOfWorkFactory, req
 @router.get("", response_model=ProposalPage)
 async def list_proposals(actor: Reader, pool: Pool, region: str | None = Query(None, pattern=r"^\d{2,10}$"),
                          status: Status | None = None, period: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
-                         page: int = Query(1, ge=1), size: int = Query(50, ge=1, le=500)):
+                         page: PageNumber = 1, size: PageSize = 50):
     """Proposals in a region (the actor's own by default), by status and period, newest first."""
     region = actor.region if region is None else region
     require_region(actor, "region", region)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query, Request, Response, status
-from siks_events.http import cause_for
+from siks_events.http import PageNumber, PageSize, cause_for
 from siks_events.identity import region_name
 from siks_events.model import Nik
 from siks_events.permissions import NotAccessible, Operation, allowed_to
@@ -38,8 +38,8 @@ async def search_persons(
                         description="region code prefix: province, regency, sub-district or village"),
     name: str | None = Query(None, max_length=100),
     status_: str | None = Query(None, alias="status", pattern="^(active|deceased|moved_out|graduated|left)$"),
-    page: int = Query(1, ge=1),
-    size: int = Query(50, ge=1, le=500),
+    page: PageNumber = 1,
+    size: PageSize = 50,
 ):
     """Persons in a region (within the actor's own), optionally filtered by name, a page at a time."""
     scope = region or actor.region
