@@ -8,11 +8,12 @@ import pytest
 from siks_events.catalog.dukcapil import DukcapilDeathRecorded
 from siks_events.catalog.registry import HeadChanged, MemberDeceased
 from siks_events.catalog.verification import PrelistEntryAdded, VisitRejected
+from siks_events.consumer import UnexpectedEventType
 from siks_events.envelope import Envelope
 from siks_events.testing import InMemoryEventStore
 from siks_proposals.adapters.consumers import apply_registry_event, apply_verification_event
 from siks_proposals.adapters.memory import InMemoryProposalsUnitOfWork
-from siks_proposals.domain.errors import MissingStreamPosition, UnexpectedEventType
+from siks_proposals.domain.errors import MissingStreamPosition
 
 from ..builders import ANI, HOUSEHOLD, VILLAGE, dtks_household
 

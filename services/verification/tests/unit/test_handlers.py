@@ -172,8 +172,8 @@ async def test_a_visit_in_another_region_and_a_missing_visit_are_refused_alike_o
 
 async def test_an_event_of_another_catalogue_on_the_proposals_topic_is_refused_for_the_dead_letter_topic(store):
     from siks_events.catalog.verification import VisitAssigned
+    from siks_events.consumer import UnexpectedEventType
     from siks_verification.adapters.consumers import apply_proposal_event
-    from siks_verification.domain.errors import UnexpectedEventType
 
     misrouted = VisitAssigned(entry_id="e", proposal_id="p", enumerator="x", supervisor="y")
     with pytest.raises(UnexpectedEventType):

@@ -5,7 +5,8 @@ transient from permanent, `inbox`, `positions` and `dead_letters` keep what the 
 """
 
 from siks_events.consumer.batch import BatchHandler, Handler, UnitOfWorkFactory, cause_of
+from siks_events.consumer.failures import UnexpectedEventType
 from siks_events.consumer.group import IdempotentConsumer
 from siks_events.consumer.inbox import inbox_key
 
-__all__ = ["BatchHandler", "Handler", "IdempotentConsumer", "UnitOfWorkFactory", "cause_of", "inbox_key"]
+__all__ = ["BatchHandler", "Handler", "IdempotentConsumer", "UnexpectedEventType", "UnitOfWorkFactory", "cause_of", "inbox_key"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from siks_events.model import StreamVersionConflict
+from siks_events.model import RuleViolated, StreamVersionConflict
 from siks_events.uow import PoolExhausted
 
 # Our own database is away, busy or restarting: no fault of the event.
@@ -25,6 +25,16 @@ RACES: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.SerializationError,
 )
+
+
+class UnexpectedEventType(RuleViolated):
+    """An event of a type this consumer has no rule for arrived on its topic; it is dead-lettered, never dropped."""
+
+    code = "unexpected-event-type"
+
+    def __init__(self, event_type: str, topic: str) -> None:
+        super().__init__(f"{event_type} is not an event this service expects on {topic}", field="type")
+        self.event_type, self.topic = event_type, topic
 
 
 class InboxRace(Exception):

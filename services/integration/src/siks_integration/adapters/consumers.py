@@ -15,6 +15,7 @@ from siks_events.catalog import integration as integration_events
 from siks_events.catalog import registry as registry_events
 from siks_events.catalog.dukcapil import TOPIC as DUKCAPIL_TOPIC
 from siks_events.catalog.dukcapil import DukcapilDeathRecorded, DukcapilDomicileMoveRecorded
+from siks_events.consumer import UnexpectedEventType
 from siks_events.envelope import Envelope
 from siks_events.model import Event
 from siks_events.uow import PostgresUnitOfWork
@@ -23,7 +24,6 @@ from siks_integration.adapters.postgres import deliveries, mirror
 from siks_integration.adapters.postgres.uow import PostgresIntegrationUnitOfWork
 from siks_integration.application import handlers
 from siks_integration.domain.civil_report import CivilReport
-from siks_integration.domain.errors import UnexpectedEventType
 
 SIKS_TOPICS = [registry_events.TOPIC, integration_events.TOPIC]
 

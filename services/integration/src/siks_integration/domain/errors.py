@@ -25,16 +25,6 @@ class SubscriptionNotFound(NotFound):
     field = "subscription_id"
 
 
-class UnexpectedEventType(RuleViolated):
-    """An event of a type this consumer has no rule for arrived on its topic; it is dead-lettered, never dropped."""
-
-    code = "unexpected-event-type"
-
-    def __init__(self, event_type: str, topic: str) -> None:
-        super().__init__(f"{event_type} is not an event this service expects on {topic}")
-        self.event_type, self.topic = event_type, topic
-
-
 class MissingStreamPosition(RuleViolated):
     """A registry event without its stream id and version cannot be ordered against the copy of DTKS."""
 

@@ -10,13 +10,14 @@ acknowledged untouched. A type that cannot belong to the topic at all is refused
 from __future__ import annotations
 
 from siks_events.catalog import registry, verification
+from siks_events.consumer import UnexpectedEventType
 from siks_events.envelope import Envelope
 from siks_events.model import Event
 
 from siks_proposals.application import handlers
 from siks_proposals.application.uow import ProposalsUnitOfWork
 from siks_proposals.domain.dtks import COPIED
-from siks_proposals.domain.errors import MissingStreamPosition, UnexpectedEventType
+from siks_proposals.domain.errors import MissingStreamPosition
 
 
 async def apply_verification_event(event: Event, envelope: Envelope, uow: ProposalsUnitOfWork) -> None:

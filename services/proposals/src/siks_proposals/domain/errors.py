@@ -43,15 +43,6 @@ class PeriodNotStarted(RuleViolated):
     field = "period"
 
 
-class UnexpectedEventType(RuleViolated):
-    """An event of a type that cannot belong to this topic arrived on it; it is dead-lettered, never dropped."""
-
-    code = "unexpected-event-type"
-
-    def __init__(self, event_type: str, topic: str) -> None:
-        super().__init__(f"{event_type} is not an event this service expects on {topic}")
-
-
 class MissingStreamPosition(RuleViolated):
     """A registry event without its stream version cannot be ordered against the copy of DTKS."""
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from siks_events.catalog.integration import DeathReported, DomicileMoved
 from siks_events.catalog.proposals import TOPIC as PROPOSALS_TOPIC
 from siks_events.catalog.proposals import ProposalApproved
+from siks_events.consumer import UnexpectedEventType
 from siks_events.envelope import Envelope
 from siks_events.model import Event
 
 from siks_registry.application import handlers, proposals
 from siks_registry.application.uow import RegistryUnitOfWork
-from siks_registry.domain.errors import NotAProposalEvent
 
 
 async def apply_civil_registry_event(event: Event, envelope: Envelope, uow: RegistryUnitOfWork) -> None:
@@ -26,6 +26,6 @@ async def apply_proposal_event(event: Event, envelope: Envelope, uow: RegistryUn
     """An approved proposal is applied (or refused) on the approval's date; the rest of a proposal's life
     is the proposals service's business."""
     if event.topic != PROPOSALS_TOPIC:
-        raise NotAProposalEvent(f"{envelope.type} does not belong on {PROPOSALS_TOPIC}", field="type")
+        raise UnexpectedEventType(envelope.type, PROPOSALS_TOPIC)
     if isinstance(event, ProposalApproved):
         await proposals.handle_proposal_approved(event, uow, today=envelope.time.date())

@@ -99,12 +99,6 @@ class HouseholdClosed(RuleViolated):
     field = "household_id"
 
 
-class NotAProposalEvent(RuleViolated):
-    """An event of another service's catalogue arrived on the proposals topic; it is dead-lettered."""
-
-    code = "unexpected-event-type"
-
-
 class NotAnArrival(RuleViolated):
     """The person is not in transit to this village (no move here, or already attached somewhere)."""
 

@@ -10,12 +10,12 @@ from siks_events.catalog.proposals import (
     ProposalReturned,
     ProposalSubmitted,
 )
+from siks_events.consumer import UnexpectedEventType
 from siks_events.envelope import Envelope
 from siks_events.model import Event
 
 from siks_verification.application import handlers
 from siks_verification.application.uow import VerificationUnitOfWork
-from siks_verification.domain.errors import UnexpectedEventType
 
 
 def _ended_because(event: Event) -> str | None:

@@ -62,12 +62,3 @@ class ReasonRequired(RuleViolated):
 
     code = "reason-required"
     field = "reason"
-
-
-class UnexpectedEventType(RuleViolated):
-    """An event of another service's catalogue arrived on the proposals topic; it is dead-lettered, never dropped."""
-
-    code = "unexpected-event-type"
-
-    def __init__(self, event_type: str, topic: str) -> None:
-        super().__init__(f"{event_type} is not an event this service expects on {topic}")
