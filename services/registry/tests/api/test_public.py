@@ -30,6 +30,21 @@ async def test_a_statement_letter_is_a_valid_pdf_whose_code_verifies_and_a_tampe
     assert (await registry_app.get(f"/v1/public/statement-letters/{forged_body}")).status_code == 404
 
 
+async def test_a_code_failing_its_check_is_refused_even_when_a_stored_letter_carries_it(registry_app, token):
+    await registry_app.post("/v1/households", json=household(), headers=token())
+    response = await registry_app.post("/v1/statement-letters", json={"nik": SITI["nik"]}, headers=token())
+    code = response.headers["x-verification-code"]
+    tampered = code[:-1] + ("A" if code[-1] != "A" else "B")
+    await registry_app.app.state.runtime.pool.execute(
+        "INSERT INTO statement_letters (code, nik, household_id, full_name, status, programs, issued_by)"
+        " SELECT $2, nik, household_id, full_name, status, programs, issued_by FROM statement_letters WHERE code = $1",
+        code, tampered)
+
+    refused = await registry_app.get(f"/v1/public/statement-letters/{tampered}")
+    assert refused.status_code == 404 and refused.json()["type"].endswith("letter-not-found")
+    assert (await registry_app.get(f"/v1/public/statement-letters/{code}")).status_code == 200
+
+
 async def test_the_self_check_answers_only_membership_and_a_wrong_name_looks_unknown(registry_app, token):
     programs = [{"nik": ANI["nik"], "program": "PIP", "start_date": "2025-07-01"}]
     await registry_app.post("/v1/households", json=household(programs=programs), headers=token())
