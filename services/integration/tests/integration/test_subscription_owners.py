@@ -96,3 +96,8 @@ async def test_an_event_is_queued_only_for_subscriptions_of_its_type_and_region(
     queued = {row["subscription_id"] for row in await pool.fetch("SELECT subscription_id FROM outbound_deliveries")}
     assert queued == {kediri, everywhere}
     assert not queued & {other_type, other_region, other_village}
+
+    async with pool.acquire() as connection:  # an event whose region is unknown reaches no region-filtered one
+        await deliveries.fan_out(connection, envelope(DECEASED), "")
+    rows = await pool.fetch("SELECT subscription_id, count(*) AS n FROM outbound_deliveries GROUP BY subscription_id")
+    assert {row["subscription_id"]: row["n"] for row in rows} == {kediri: 1, everywhere: 2}
