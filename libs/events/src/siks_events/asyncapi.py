@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from siks_events import catalog
 from siks_events.envelope import REQUIRED
 
 
-def document() -> dict[str, Any]:
-    """AsyncAPI 3.0: one channel per topic, one message per event type (CloudEvents binary mode)."""
+def document(topics: Iterable[str] | None = None, *, title: str = "SIKS-NG events") -> dict[str, Any]:
+    """AsyncAPI 3.0: one channel per topic (every topic, or those named), one message per event type."""
+    wanted = set(topics) if topics is not None else None
     channels: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for type_, cls in sorted(catalog.event_types().items()):
-        if type_.startswith("siks.testing."):
+        if type_.startswith("siks.testing.") or (wanted is not None and cls.topic not in wanted):
             continue
         name = cls.__name__
         schema = cls.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -51,7 +53,7 @@ def document() -> dict[str, Any]:
     return {
         "asyncapi": "3.0.0",
         "info": {
-            "title": "SIKS-NG events",
+            "title": title,
             "version": "0.1.0",
             "description": "Domain events of SIKS-NG as CloudEvents 1.0 in Kafka binary content mode.",
         },

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Awaitable
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import asyncpg
@@ -54,6 +55,23 @@ def asyncapi() -> None:
     from siks_events.asyncapi import document
 
     typer.echo(json.dumps(document(), indent=2))
+
+
+@app.command()
+def docs(
+    folder: Annotated[Path, typer.Option(help="where the published documents live")] = Path("docs"),
+    check: Annotated[bool, typer.Option("--check", help="only say which copies are out of date (exit 1)")] = False,
+) -> None:
+    """Write the AsyncAPI catalogue and every service's OpenAPI document under docs/ (or check them)."""
+    from siks_events import published
+
+    if check:
+        out_of_date = published.stale(folder)
+        for name in out_of_date:
+            typer.echo(f"out of date: {folder / name}")
+        raise typer.Exit(1 if out_of_date else 0)
+    for path in published.write(folder):
+        typer.echo(f"wrote {path}")
 
 
 ServiceOption = Annotated[Service, typer.Option("--service", help="The service whose dead letters to read.")]

@@ -209,8 +209,8 @@ async def named_region(request: Request, region_code: str) -> str:
     return region_code
 
 
-EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", "/v1/whoami", "/v1/public/",
-                "/v1/simulators/")
+EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/asyncapi.json", "/docs", "/redoc", "/v1/whoami",
+                "/v1/public/", "/v1/simulators/")
 """Routes that declare no operation: health, the API documents, the token's own claims (`whoami`), the citizen
 self-check and letter verification, and stand-ins for partners (mounted only on the embedded stack)."""
 

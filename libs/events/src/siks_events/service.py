@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from siks_events import http, kafka, migrations, telemetry
+from siks_events import asyncapi, http, kafka, migrations, telemetry
 from siks_events.auth import CurrentActor, TokenVerifier
 from siks_events.consumer import BatchHandler, Handler, IdempotentConsumer
 from siks_events.database import create_pool
@@ -49,11 +49,18 @@ class ServiceDefinition:
     description: str
     migrations: Path
     routers: list[APIRouter] = field(default_factory=list)
+    simulator_routers: list[APIRouter] = field(default_factory=list)
+    """Stand-ins for partners, mounted only with `SIKS_SIMULATORS=1` (the embedded stack sets it)."""
     consumers: list[ConsumerDefinition] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     """Topics the service publishes to; created at start-up so consumers can subscribe early."""
     workers: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
     """Other background loops (outbound deliveries, ...), started after the relay and consumers."""
+
+    @property
+    def event_topics(self) -> list[str]:
+        """The topics it publishes to and those its consumers read: its part of the event catalogue."""
+        return sorted({*self.topics, *(topic for consumer in self.consumers for topic in consumer.topics)})
 
 
 class Runtime:
@@ -209,11 +216,15 @@ def build_app(definition: ServiceDefinition, settings: Settings | None = None) -
         return JSONResponse({"status": "ready" if ready else "not-ready", "checks": checks},
                             status_code=200 if ready else 503)
 
+    @app.get("/asyncapi.json", tags=["catalogue"], summary="The events this service publishes and consumes (AsyncAPI 3.0)")
+    async def asyncapi_document() -> dict:
+        return asyncapi.document(definition.event_topics, title=f"{definition.title}: events")
+
     @app.get("/v1/whoami", tags=["identity"], summary="The actor the bearer token names")
     async def whoami(actor: CurrentActor) -> dict[str, str]:
         return {"subject": actor.subject, "role": actor.role.value, "region": actor.region}
 
-    for router in definition.routers:
+    for router in definition.routers + (definition.simulator_routers if settings.simulators else []):
         app.include_router(router)
     return app
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     auth_audience: str = "siks-ng"
     auth_clock_skew_seconds: float = Field(default=30, ge=0, le=300)
     """How far a token's expiry and not-before may be off our clock and still be honoured."""
+    simulators: bool = False
+    """Mount the stand-ins for partners (BPJS, Dukcapil) that the embedded stack answers with; never in production."""
     relay_enabled: bool = True
     consumers_enabled: bool = True
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from siks_events.catalog.dukcapil import TOPIC as DUKCAPIL_TOPIC
@@ -22,8 +21,8 @@ definition = ServiceDefinition(
     description=siks_integration.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC, DUKCAPIL_TOPIC],
-    routers=[dukcapil.router, subscriptions.router]
-    + ([simulators.router] if os.environ.get("SIKS_SIMULATORS") == "1" else []),
+    routers=[dukcapil.router, subscriptions.router],
+    simulator_routers=[simulators.router],
     consumers=[
         ConsumerDefinition(name="dukcapil-inbound", topics=[DUKCAPIL_TOPIC], handler=consumers.apply_dukcapil_event,
                            unit_of_work=PostgresIntegrationUnitOfWork),
