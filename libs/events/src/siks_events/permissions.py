@@ -69,6 +69,8 @@ class Operation(StrEnum):
     """Report on approved aid (monitoring and evaluation), or correct a returned report."""
     MONITORING_REPORT_READ = "monitoring-report.read"
     MONITORING_REPORT_REVIEW = "monitoring-report.review"
+    AUDIT_READ = "audit.read"
+    """Who read or changed a person's data, and when (the audit trail)."""
     LKS_RECAP_READ = "lks-recap.read"
     """Amounts approved and reported per region, with mismatches flagged; PPKS verification progress."""
     PPKS_LIST = "ppks.list"
@@ -126,6 +128,7 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.MONITORING_REPORT_SUBMIT: frozenset({Role.LKS}),
     Operation.MONITORING_REPORT_READ: frozenset(_LKS_READERS),
     Operation.MONITORING_REPORT_REVIEW: frozenset(_LKS_OFFICES),
+    Operation.AUDIT_READ: frozenset({Role.AUDITOR, Role.MINISTRY}),
     Operation.LKS_RECAP_READ: frozenset(_LKS_OFFICES | {Role.MINISTRY, Role.AUDITOR}),
     Operation.PPKS_LIST: frozenset({Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.DIRECTORATE_LKS}),
     Operation.PPKS_READ: frozenset(_LKS_OFFICES | {Role.MINISTRY, Role.AUDITOR}),
@@ -138,7 +141,7 @@ RECORD_NO_EVENT = frozenset({
     Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
     Operation.SUBSCRIPTION_READ, Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ,
     Operation.AID_PROPOSAL_READ, Operation.LKS_DOCUMENT_UPLOAD, Operation.MONITORING_REPORT_READ,
-    Operation.LKS_RECAP_READ, Operation.PPKS_READ})
+    Operation.LKS_RECAP_READ, Operation.PPKS_READ, Operation.AUDIT_READ})
 """Reads, and writes kept outside any event store (a subscription is a row of the integration service)."""
 
 EMITTING_ROLES: frozenset[Role] = frozenset({Role.SYSTEM}).union(

@@ -8,7 +8,7 @@ from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_registry
 from siks_registry.adapters import consumers
-from siks_registry.adapters.api import household_operations, households, persons, public
+from siks_registry.adapters.api import audit, household_operations, households, persons, public
 from siks_registry.adapters.postgres.uow import PostgresRegistryUnitOfWork
 
 definition = ServiceDefinition(
@@ -17,7 +17,7 @@ definition = ServiceDefinition(
     description=siks_registry.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=["siks.registry.events"],
-    routers=[households.router, household_operations.router, persons.router, public.router],
+    routers=[households.router, household_operations.router, persons.router, public.router, audit.router],
     consumers=[
         ConsumerDefinition(
             name="civil-registry",

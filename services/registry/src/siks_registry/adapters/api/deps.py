@@ -11,6 +11,7 @@ from siks_events.auth import Actor
 from siks_events.model import Cause
 from siks_events.permissions import Operation, require_access, scoped
 
+from siks_registry.adapters.postgres import audit
 from siks_registry.adapters.postgres.uow import PostgresRegistryUnitOfWork
 from siks_registry.application import queries
 from siks_registry.domain.errors import HouseholdNotFound, PersonNotFound
@@ -57,6 +58,13 @@ def household_in_scope(operation: Operation):
 
 def person_in_scope(operation: Operation):
     return scoped(operation, "person", "nik", person_region)
+
+
+async def audited(request: Request, actor: Actor, niks) -> None:
+    """Record that the actor read these persons' data through this route (the route's template, never a NIK)."""
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    await audit.record_reads(request.app.state.runtime.pool, actor, niks, f"{request.method} {route}",
+                             getattr(request.state, "request_id", None))
 
 
 async def require_person(actor: Actor, pool: asyncpg.Pool, nik: str) -> None:

@@ -10,7 +10,7 @@ from siks_events.catalog.registry import Person
 from siks_events.http import cause_for
 from siks_events.permissions import Operation, allowed_to
 
-from siks_registry.adapters.api.deps import HouseholdIdPath, Pool, UnitOfWorkFactory, household_in_scope
+from siks_registry.adapters.api.deps import HouseholdIdPath, Pool, UnitOfWorkFactory, audited, household_in_scope
 from siks_registry.adapters.api.schemas import (
     HeadChange,
     HouseholdCreate,
@@ -47,21 +47,27 @@ async def register_household(body: HouseholdCreate, actor: Registrar, uow: UnitO
 
 
 @router.get("", response_model=list[HouseholdPublic])
-async def households_by_kk(pool: Pool, actor: Reader, kk_number: str = Query(pattern=r"^\d{16}$")):
+async def households_by_kk(pool: Pool, actor: Reader, request: Request,
+                           kk_number: str = Query(pattern=r"^\d{16}$")):
     """Households recorded under a family card (KK) number."""
     found = [await queries.household(pool, row["household_id"]) for row in await queries.households_by_kk(pool, kk_number)]
-    return [HouseholdPublic.of(h) for h in found if actor.covers(h.region_code)]
+    shown = [h for h in found if actor.covers(h.region_code)]
+    await audited(request, actor, [nik for h in shown for nik in h.members])
+    return [HouseholdPublic.of(h) for h in shown]
 
 
 @router.get("/{household_id}", response_model=HouseholdPublic)
-async def get_household(household_id: HouseholdIdPath, pool: Pool, actor: HouseholdReader):
-    return HouseholdPublic.of(await queries.household(pool, household_id))
+async def get_household(household_id: HouseholdIdPath, pool: Pool, actor: HouseholdReader, request: Request):
+    household = await queries.household(pool, household_id)
+    await audited(request, actor, household.members)
+    return HouseholdPublic.of(household)
 
 
 @router.get("/{household_id}/timeline", response_model=list[TimelineEntry])
-async def timeline(household_id: HouseholdIdPath, pool: Pool, actor: HouseholdReader):
+async def timeline(household_id: HouseholdIdPath, pool: Pool, actor: HouseholdReader, request: Request):
     """Every change to the household, oldest first, with who made it and why."""
     events = await queries.history(pool, household_id)
+    await audited(request, actor, (await queries.household(pool, household_id)).members)
     return [
         TimelineEntry(version=e.version, type=e.type, recorded_at=e.recorded_at, actor=e.metadata.get("actor", ""),
                       role=e.metadata.get("role", ""), region=e.metadata.get("region", ""),
@@ -75,6 +81,7 @@ async def household_as_of(
     household_id: HouseholdIdPath,
     pool: Pool,
     actor: HouseholdReader,
+    request: Request,
     at: datetime | date = Query(description="a date (its end, UTC) or a timestamp"),
     clock: Literal["recorded", "effective"] = Query(
         "recorded", description="recorded: what the registry knew then; effective: what was true then, as known now"),
@@ -85,6 +92,7 @@ async def household_as_of(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     household = await queries.household_as_of(pool, household_id, at=moment, clock=clock)
+    await audited(request, actor, household.members)
     return HouseholdPublic.of(household)
 
 

@@ -11,7 +11,7 @@ from siks_events.model import Nik
 from siks_events.permissions import NotAccessible, Operation, allowed_to
 
 from siks_registry.adapters import letters
-from siks_registry.adapters.api.deps import Pool, UnitOfWorkFactory, person_in_scope, require_person
+from siks_registry.adapters.api.deps import Pool, UnitOfWorkFactory, audited, person_in_scope, require_person
 from siks_registry.adapters.api.schemas import EnrolmentIn, LetterRequest, PersonPage, PersonPublic, ProgramEnd
 from siks_registry.application import handlers, queries
 from siks_registry.domain import commands
@@ -25,15 +25,18 @@ LetterIssuer = allowed_to(Operation.STATEMENT_LETTER_ISSUE)
 
 
 @router.get("/v1/persons/{nik}", response_model=PersonPublic)
-async def get_person(nik: Nik, pool: Pool, actor: PersonReader):
+async def get_person(nik: Nik, pool: Pool, actor: PersonReader, request: Request):
     """A person by NIK: status (active, deceased, moved_out, graduated, left), household, region and programmes."""
-    return PersonPublic.of(await queries.person(pool, nik))
+    found = PersonPublic.of(await queries.person(pool, nik))
+    await audited(request, actor, [nik])
+    return found
 
 
 @router.get("/v1/persons", response_model=PersonPage)
 async def search_persons(
     pool: Pool,
     actor: Reader,
+    request: Request,
     region: str = Query("", pattern=r"^(\d{2}|\d{4}|\d{6}|\d{10})?$",
                         description="region code prefix: province, regency, sub-district or village"),
     name: str | None = Query(None, max_length=100),
@@ -47,6 +50,7 @@ async def search_persons(
         raise NotAccessible("this region is not accessible to you")
     total, rows = await queries.search_persons(pool, region_prefix=scope, name=name, status=status_, page=page,
                                                size=size)
+    await audited(request, actor, [r["nik"] for r in rows])
     return PersonPage(total=total, page=page, size=size, items=[PersonPublic.of(r) for r in rows])
 
 
