@@ -209,3 +209,26 @@ def _one_line(text: str, width: int) -> str:
 
 if __name__ == "__main__":
     app()
+
+
+audit = typer.Typer(help="The event store's tamper-evident chain.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
+
+
+@audit.command("verify")
+def audit_verify(service: Annotated[Service, typer.Option("--service", help="The service whose event store to check.")],
+                 schema: SchemaOption = None) -> None:
+    """Recompute the service's event chain from its stored events; name the first broken link (exit 1)."""
+    from siks_events import chain
+
+    async def check() -> tuple[int, chain.BrokenLink | None]:
+        async with _service_pool(service.value, schema) as pool, pool.acquire() as connection:
+            return await chain.verify(connection)
+
+    checked, broken = _run(check())
+    if broken is None:
+        typer.echo(f"the chain of {service.value} holds: {checked} events sealed, none altered")
+        return
+    typer.echo(f"broken at position {broken.position} (stream {broken.stream_id}, version {broken.version},"
+               f" link {broken.seq}): {broken.reason}; {checked} links before it hold")
+    raise typer.Exit(1)

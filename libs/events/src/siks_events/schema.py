@@ -101,7 +101,21 @@ BACKBONE_DDL = [
     "CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION siks_events_notify()",
 ]
 
-EVENT_STORE_TABLES = ["dead_letters", "consumer_positions", "inbox", "relay_state", "events"]
+# Revision siks_events_0003: the tamper-evident chain of the event store (see chain.py).
+CHAIN_DDL = [
+    """
+    CREATE TABLE event_chain (
+        seq       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        position  bigint NOT NULL UNIQUE,
+        hash      bytea  NOT NULL
+    )
+    """,
+    # Events of every transaction below the watermark are in the chain.
+    "CREATE TABLE chain_state (one boolean PRIMARY KEY DEFAULT true CHECK (one), watermark bigint NOT NULL)",
+]
+
+EVENT_STORE_TABLES = ["chain_state", "event_chain", "dead_letters", "consumer_positions", "inbox", "relay_state",
+                      "events"]
 
 
 def upgrade() -> None:
@@ -118,6 +132,13 @@ def upgrade_backbone() -> None:
         op.execute(statement)
 
 
+def upgrade_chain() -> None:
+    from alembic import op
+
+    for statement in CHAIN_DDL:
+        op.execute(statement)
+
+
 def downgrade() -> None:
     from alembic import op
 
@@ -129,5 +150,5 @@ def downgrade() -> None:
 async def create_all(connection) -> None:
     """Create the tables directly (tests of the library itself, which has no alembic history)."""
     async with connection.transaction():
-        for statement in EVENT_STORE_DDL + BACKBONE_DDL:
+        for statement in EVENT_STORE_DDL + BACKBONE_DDL + CHAIN_DDL:
             await connection.execute(statement)

@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from siks_events import asyncapi, http, kafka, migrations, telemetry
+from siks_events import asyncapi, chain, http, kafka, migrations, telemetry
 from siks_events.auth import CurrentActor, TokenVerifier
 from siks_events.consumer import BatchHandler, Handler, IdempotentConsumer
 from siks_events.database import create_pool
@@ -99,6 +99,7 @@ class Runtime:
                 replication_factor=s.kafka_replication_factor,
             )
             self._spawn(self.relay.run, "relay")
+            self._spawn(lambda: chain.run_sealer(self.pool), "chain sealer")
         if s.consumers_enabled:
             for spec in d.consumers:
                 consumer = IdempotentConsumer(
