@@ -117,6 +117,12 @@ async def test_garbage_and_unknown_events_are_dead_lettered_and_the_partition_mo
                 return {r["event_id"] for r in rows} == {"before", "after"}
 
             await wait_until(both_applied, 60, "events around the bad ones to be applied")
+
+            async def letters_sent() -> bool:
+                # the dead letters are an outbox: sent by their own loop, which stops with the consumer
+                return await store_pool.fetchval("SELECT count(*) FROM dead_letters WHERE sent_at IS NOT NULL") == 3
+
+            await wait_until(letters_sent, 60, "the three dead letters to be sent to the dead-letter topic")
     finally:
         await producer.stop()
 
