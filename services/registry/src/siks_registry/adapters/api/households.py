@@ -22,6 +22,7 @@ from siks_registry.adapters.api.schemas import (
 )
 from siks_registry.application import handlers, queries
 from siks_registry.domain import commands
+from siks_registry.domain.household import Household
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
 
@@ -67,7 +68,8 @@ async def get_household(household_id: HouseholdIdPath, pool: Pool, actor: Househ
 async def timeline(household_id: HouseholdIdPath, pool: Pool, actor: HouseholdReader, request: Request):
     """Every change to the household, oldest first, with who made it and why."""
     events = await queries.history(pool, household_id)
-    await audited(request, actor, (await queries.household(pool, household_id)).members)
+    # the members read are those of the household as the history just read folds (no second read of the stream)
+    await audited(request, actor, Household.rehydrate(household_id, (e.event() for e in events)).members)
     return [
         TimelineEntry(version=e.version, type=e.type, recorded_at=e.recorded_at, actor=e.metadata.get("actor", ""),
                       role=e.metadata.get("role", ""), region=e.metadata.get("region", ""),
