@@ -12,10 +12,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from siks_events import migrations
+from siks_events.catalog.registry import Program
 from siks_events.database import create_pool
+from siks_events.relay import OutboxRelay
 
 from siks_eligibility import worker
-from siks_eligibility.adapters.postgres import versions
+from siks_eligibility.adapters.postgres import slots, versions
 from siks_eligibility.lifecycle import Lifecycle, Progress
 from siks_eligibility.settings import EligibilitySettings
 
@@ -23,6 +25,7 @@ app = typer.Typer(help="The eligibility projection of the registry's events.", n
                   add_completion=False)
 console = Console(soft_wrap=True)  # one line per version, whatever the terminal width
 MIGRATIONS = Path(__file__).parent / "migrations"
+SOURCE = "/siks-ng/eligibility"
 
 AssessedOn = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="the day decided (default: today, UTC)")]
 
@@ -52,10 +55,30 @@ def _line(progress: Progress) -> str:
 
 @app.command()
 def run(on: AssessedOn = None) -> None:
-    """Keep the served version current with the registry's events (the first version starts if there is none)."""
+    """Keep the served version current with the registry's events (the first version starts if there is none),
+    and publish the service's own events (slots granted, ended, reallocated) through its outbox."""
+    async def main() -> None:
+        settings = EligibilitySettings()
+        async with _lifecycle() as lifecycle:
+            relay = OutboxRelay(lifecycle.pool, bootstrap_servers=settings.kafka_bootstrap_servers, source=SOURCE,
+                                topic_prefix=settings.topic_prefix, partitions=settings.kafka_partitions)
+            await asyncio.gather(worker.run(lifecycle, on=_day(on)), relay.run())
+
+    asyncio.run(main())
+
+
+@app.command()
+def quota(program: Program, regency: Annotated[str, typer.Argument(help="the 4-digit regency code")],
+          slots_: Annotated[int | None, typer.Argument(metavar="SLOTS", help="omit to remove the quota")] = None) -> None:
+    """Set a programme's quota of slots in a regency (or remove it); it binds from the regency's next reallocation."""
+    if not (len(regency) == 4 and regency.isdigit()) or (slots_ is not None and slots_ < 0):
+        raise typer.BadParameter("a regency is 4 digits and a quota is 0 or more")
+
     async def main() -> None:
         async with _lifecycle() as lifecycle:
-            await worker.run(lifecycle, on=_day(on))
+            await slots.set_quota(lifecycle.pool, program, regency, slots_)
+            for row in await slots.all_quotas(lifecycle.pool):
+                console.print(f"{row['program']} {row['regency']}: {row['quota']}")
 
     asyncio.run(main())
 

@@ -17,7 +17,7 @@ from siks_events.consumer import IdempotentConsumer
 
 from siks_eligibility import policies
 from siks_eligibility.adapters import registry_log
-from siks_eligibility.adapters.postgres import rows, versions
+from siks_eligibility.adapters.postgres import rows, slots, versions
 from siks_eligibility.adapters.postgres.versions import ProjectionVersion, VersionState
 from siks_eligibility.adapters.projection import EligibilityProjection
 
@@ -133,9 +133,19 @@ class Lifecycle:
         """Serve `version` from now on; the version served before is retired (its tables dropped) unless kept."""
         async with self.pool.acquire() as connection:
             before = await versions.switch(connection, version)
+            await self.reallocate_all(version)
             if before is not None and before != version and drop_previous:
                 await versions.retire(connection, before)
         return before
+
+    async def reallocate_all(self, version: int) -> None:
+        """Bring every regency's slots in line with the served version's decisions (a rule change goes live here)."""
+        projection = self.projection(await versions.get(self.pool, version))
+        async with self.pool.acquire() as connection, connection.transaction():
+            regencies = sorted(set(await rows.all_regencies(connection, projection.tables))
+                               | set(await slots.regencies_held(connection)))
+            await projection.lock(connection, regencies)
+            await projection.reallocate(connection, regencies)
 
 
 async def _create(connection: asyncpg.Connection, on: date, state: VersionState,

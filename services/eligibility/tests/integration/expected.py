@@ -8,7 +8,7 @@ from datetime import date
 import asyncpg
 from siks_eligibility import policies
 from siks_eligibility.adapters.postgres.tables import VersionTables
-from siks_eligibility.domain.assessment import assess
+from siks_eligibility.domain.assessment import Assessment, assess
 from siks_eligibility.domain.household import HouseholdHistory
 
 from .registry import LoggedRegistryEvent
@@ -17,7 +17,7 @@ Decided = dict[tuple[str, str, str], tuple[bool, int | None, str, int]]
 """(programme, household, NIK or '') -> (eligible, decile, rule version, household stream version folded)."""
 
 
-def domain_decisions(log: Sequence[LoggedRegistryEvent], on: date) -> Decided:
+def domain_assessment(log: Sequence[LoggedRegistryEvent], on: date) -> Assessment:
     """Every programme's decisions over the log, each event folded once, straight through the domain."""
     histories: dict[str, HouseholdHistory] = {}
     for logged in log:
@@ -25,7 +25,13 @@ def domain_decisions(log: Sequence[LoggedRegistryEvent], on: date) -> Decided:
         history.record(logged.event, position=logged.version, recorded_at=logged.recorded_at)
     states = [s for h in histories.values() if (s := h.as_known_at(None)) is not None]
     rules, weights = policies.in_force(on)
-    assessment = assess(states, on=on, rules=rules, weights=weights, log_position=len(log))
+    return assess(states, on=on, rules=rules, weights=weights, log_position=len(log))
+
+
+def domain_decisions(log: Sequence[LoggedRegistryEvent], on: date) -> Decided:
+    """`domain_assessment`'s decisions as the projection's rows compare."""
+    assessment = domain_assessment(log, on)
+    rules = assessment.rules
     return {(d.program.value, d.beneficiary.household_id, d.beneficiary.nik or ""):
             (d.eligible, d.decile, d.rule_version, d.household_position)
             for program in rules.programs() for d in assessment.decisions(program)}

@@ -29,6 +29,7 @@ from siks_eligibility.adapters.postgres import rows, versions
 from siks_eligibility.adapters.postgres.rows import HouseholdRow, StoredEvent
 from siks_eligibility.adapters.postgres.tables import VersionTables
 from siks_eligibility.adapters.postgres.versions import VersionState
+from siks_eligibility.adapters.reallocation import reallocate_regencies
 from siks_eligibility.domain.decision import Basis, decide_household, decide_persons
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
@@ -66,9 +67,17 @@ class EligibilityProjection(BatchHandler):
         states = await self._fold(connection, touched)
         written = [self._household_row(s) for s in states.values()]
         regencies = sorted({h.regency for h in written} | await rows.regencies_of(connection, self.tables, touched))
-        await self._lock(connection, regencies)
+        served = await versions.served_for_batch(connection) == self.version
+        await self.lock(connection, regencies)
         await rows.upsert_households(connection, self.tables, written)
         await self.rank_and_decide(connection, regencies, states)
+        if served:  # slots follow the answers the API gives, not a version still catching up
+            await self.reallocate(connection, regencies)
+
+    async def reallocate(self, connection: asyncpg.Connection, regencies: Iterable[str]) -> None:
+        """Free and grant quota slots of the regencies as this version's decisions say (the caller holds their locks)."""
+        await reallocate_regencies(connection, self.tables, regencies, on=self.on, rules=self.rules,
+                                   weights_version=self.weights.version)
 
     async def rank_and_decide(self, connection: asyncpg.Connection, regencies: Iterable[str],
                               states: dict[str, HouseholdState], *, everyone: bool = False) -> int:
@@ -128,7 +137,8 @@ class EligibilityProjection(BatchHandler):
         return HouseholdRow(household.household_id, household.regency_on(self.on),
                             score(household, self.on, self.weights).total if ranked else None, household.last_position)
 
-    async def _lock(self, connection: asyncpg.Connection, regencies: list[str]) -> None:
+    async def lock(self, connection: asyncpg.Connection, regencies: list[str]) -> None:
+        """Hold the regencies' locks until the transaction ends (the caller sorts them)."""
         for regency in regencies:  # sorted by the caller: two batches never wait on each other in a cycle
             await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                                      f"{self.tables.prefix}:{regency}")

@@ -23,6 +23,13 @@ class Assessment:
         for decision in decisions:
             self._decisions[decision.program][decision.beneficiary] = decision
 
+    @property
+    def weights_version(self) -> str:
+        return self.weights.version
+
+    def rule_version(self, program: Program) -> str:
+        return self.rules[program].version
+
     def decision(self, program: Program, beneficiary: Beneficiary) -> Decision | None:
         """The decision about a beneficiary; None if the households assessed do not include it."""
         return self._decisions.get(program, {}).get(beneficiary)

@@ -4,7 +4,8 @@ Rules of reallocation, all deterministic:
 - A current beneficiary stays while its decision is eligible in the same regency. It ends when it is
   not eligible (the decision's end reason), when its household now lives in another regency
   (moved_away), or when the households assessed no longer include it (no_longer_entitled).
-- Free slots = quota - beneficiaries who stay (no quota: every eligible one gets a slot). A quota
+- Free slots = quota - beneficiaries who stay (no quota: every eligible one gets a slot, and no slot
+  passes from one to another, so no QuotaSlotReallocated). A quota
   lowered below the beneficiaries who stay evicts nobody; it only stops new grants.
 - Free slots go down the waiting list: eligible non-beneficiaries of the regency, poorest first
   (welfare rank, whose ties are broken by household id; then NIK for person programmes).
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
 from siks_events.catalog.eligibility import EligibilityEnded, EligibilityGranted, EndReason, QuotaSlotReallocated
 from siks_events.catalog.registry import Program
 from siks_events.model import Event
 
-from siks_eligibility.domain.assessment import Assessment
-from siks_eligibility.domain.decision import Beneficiary, Decision
+from siks_eligibility.domain.decision import Basis, Beneficiary, Decision
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS
 
@@ -42,7 +43,25 @@ def enrolled(households: Iterable[HouseholdState], program: Program, on: date) -
     return frozenset(found)
 
 
-def _ending(assessment: Assessment, program: Program, regency: str, beneficiary: Beneficiary) -> tuple[EndReason, date] | None:
+class Standing(Protocol):
+    """What a reallocation reads of an assessment: an `Assessment`, or a projection's stored decisions of a regency."""
+
+    @property
+    def basis(self) -> Basis: ...
+
+    @property
+    def weights_version(self) -> str: ...
+
+    def rule_version(self, program: Program) -> str: ...
+
+    def decision(self, program: Program, beneficiary: Beneficiary) -> Decision | None: ...
+
+    def ranked_eligible(self, program: Program, regency: str) -> list[Decision]:
+        """The regency's eligible beneficiaries in waiting-list order: welfare rank, then NIK."""
+        ...
+
+
+def _ending(assessment: Standing, program: Program, regency: str, beneficiary: Beneficiary) -> tuple[EndReason, date] | None:
     """Why and from when a beneficiary leaves the regency's programme; None if it stays."""
     decision = assessment.decision(program, beneficiary)
     if decision is None:
@@ -55,7 +74,7 @@ def _ending(assessment: Assessment, program: Program, regency: str, beneficiary:
 
 
 def reallocate(
-    assessment: Assessment, *, program: Program, regency: str, quota: int | None, beneficiaries: Iterable[Beneficiary]
+    assessment: Standing, *, program: Program, regency: str, quota: int | None, beneficiaries: Iterable[Beneficiary]
 ) -> list[Event]:
     """The events that bring a regency's beneficiaries of `program` in line with the assessment and the quota."""
     holding = set(beneficiaries)
@@ -65,16 +84,16 @@ def reallocate(
     waiting = [d for d in assessment.ranked_eligible(program, regency) if d.beneficiary not in holding]
     free = len(waiting) if quota is None else max(0, quota - staying)
     newcomers = waiting[:free]
-    rule_version = assessment.rules[program].version
+    rule_version = assessment.rule_version(program)
     common = {"program": program, "regency": regency, "effective_on": assessment.basis.on,
-              "weights_version": assessment.weights.version, "log_position": assessment.basis.log_position}
+              "weights_version": assessment.weights_version, "log_position": assessment.basis.log_position}
     events: list[Event] = []
     for index, (beneficiary, reason, ended_on) in enumerate(ended):
         events.append(EligibilityEnded(household_id=beneficiary.household_id, nik=beneficiary.nik, reason=reason,
                                        rule_version=rule_version, **{**common, "effective_on": ended_on}))
-        if index < len(newcomers):
+        if quota is not None and index < len(newcomers):
             events.extend(_grant(newcomers[index], common, freed_by=(beneficiary, reason)))
-    for newcomer in newcomers[len(ended):]:
+    for newcomer in newcomers[len(ended) if quota is not None else 0:]:
         events.extend(_grant(newcomer, common))
     return events
 

@@ -97,6 +97,11 @@ async def current(connection: asyncpg.Connection | asyncpg.Pool) -> int | None:
     return await connection.fetchval("SELECT version FROM eligibility_pointer")
 
 
+async def served_for_batch(connection: asyncpg.Connection) -> int | None:
+    """The version served, held FOR SHARE until the batch's transaction ends: a switch waits for the batch."""
+    return await connection.fetchval("SELECT version FROM eligibility_pointer FOR SHARE")
+
+
 async def switch(connection: asyncpg.Connection, version: int) -> int | None:
     """Point the API at `version`; returns the version served before."""
     async with connection.transaction():
