@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
+
+from siks_events.catalog.registry import MemberDeceased
 
 from siks_events.model import Event
 
@@ -30,3 +33,10 @@ def registry_log(households: int, seed: int = 16) -> list[LoggedRegistryEvent]:
     streams.sort(key=lambda s: (s[0], s[1], s[2]))
     return [LoggedRegistryEvent(position, hid, version, event, at)
             for position, (at, hid, version, event) in enumerate(streams, start=1)]
+
+
+def logged_death(log: Sequence[LoggedRegistryEvent], household_id: str, nik: str, died_on: date) -> LoggedRegistryEvent:
+    """A member's death recorded now: the household's next stream version, after everything in `log`."""
+    version = max(e.version for e in log if e.household_id == household_id) + 1
+    return LoggedRegistryEvent(log[-1].position + 1, household_id, version,
+                               MemberDeceased(household_id=household_id, nik=nik, died_on=died_on), datetime.now(UTC))

@@ -1,0 +1,1 @@
+"""Queries the API answers from the served projection version."""
