@@ -18,6 +18,7 @@ from siks_events.relay import OutboxRelay
 
 from siks_eligibility import worker
 from siks_eligibility.adapters.postgres import slots, versions
+from siks_eligibility.application.simulation import simulate_decile_limits
 from siks_eligibility.lifecycle import Lifecycle, Progress
 from siks_eligibility.settings import EligibilitySettings
 
@@ -101,6 +102,32 @@ def rebuild(on: AssessedOn = None,
 
             version = await worker.rebuild(lifecycle, on=_day(on), report=report, drop_previous=not keep_previous)
             console.print(f"serving v{version.version} (assessing {version.assessed_on})")
+
+    asyncio.run(main())
+
+
+@app.command()
+def simulate(limits: Annotated[list[str], typer.Argument(metavar="PROGRAM=DECILE...",
+                                                         help="proposed decile limits, e.g. PKH=3 SEMBAKO=2")]) -> None:
+    """Count, per regency and programme, the households the proposed decile limits would add and drop (the served
+    version is read, never changed)."""
+    try:
+        proposed = {Program(name.upper()): int(limit) for name, _, limit in (item.partition("=") for item in limits)}
+    except ValueError as exc:
+        raise typer.BadParameter(f"write PROGRAM=DECILE with a programme of {[p.value for p in Program]}") from exc
+    if not all(1 <= limit <= 10 for limit in proposed.values()):
+        raise typer.BadParameter("a decile limit is 1 to 10")
+
+    async def main() -> None:
+        async with _lifecycle() as lifecycle:
+            found = await simulate_decile_limits(lifecycle.pool, proposed)
+            if found is None:
+                console.print("no projection version is served yet")
+                return
+            console.print(f"against v{found.projection_version} (assessing {found.on}), rules {found.current}")
+            for shift in found.shifts:
+                console.print(f"{shift.regency} {shift.program.value}: +{shift.households_gaining}"
+                              f" -{shift.households_losing} households")
 
     asyncio.run(main())
 

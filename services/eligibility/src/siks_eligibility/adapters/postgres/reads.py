@@ -42,13 +42,17 @@ async def decisions_of(pool: asyncpg.Pool, household_id: str) -> list[dict]:
 
 async def regency_histories(connection: asyncpg.Connection, version: int, household_id: str,
                             regency_of: Callable[[HouseholdHistory], str | None]) -> dict[str, HouseholdHistory]:
-    """The kept histories of every household that may share a regency with `household_id` on some day: those the
-    served version places in the regency `regency_of` gives for the household, and every household that ever moved."""
-    tables = VersionTables(version)
-    own = (await rows.histories(connection, tables, [household_id])).get(household_id)
+    """The kept histories of every household that may share a regency with `household_id` on some day: see
+    `histories_near`, for the regency `regency_of` gives for the household ({} if it gives none)."""
+    own = (await rows.histories(connection, VersionTables(version), [household_id])).get(household_id)
     regency = regency_of(own) if own is not None else None
-    if regency is None:
-        return {}
+    return await histories_near(connection, version, regency) if regency is not None else {}
+
+
+async def histories_near(connection: asyncpg.Connection, version: int, regency: str) -> dict[str, HouseholdHistory]:
+    """The kept histories of the households the version places in `regency` and of every household that ever moved:
+    all that may have lived there on a day other than the one the version assesses."""
+    tables = VersionTables(version)
     candidates = await connection.fetch(
         f"SELECT household_id FROM {tables.households} WHERE regency = $1"
         f" UNION SELECT household_id FROM {tables.events} WHERE type = $2", regency, HOUSEHOLD_MOVED)
