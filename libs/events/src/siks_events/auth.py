@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from siks_events.model import DomainError, Forbidden
 
 ALGORITHMS = ["RS256"]
+VERIFIED_TOKENS_KEPT = 10_000
+"""Distinct verified tokens remembered per process (least recently used dropped first)."""
 
 
 class Role(StrEnum):
@@ -92,6 +95,10 @@ class TokenVerifier:
         self.clock_skew_seconds = clock_skew_seconds
         self.public_key = public_key
         self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        # A client sends the same token on every request until it expires; checking its RS256 signature
+        # each time was over a millisecond of CPU per request. A token verified once is remembered with
+        # its validity window, which is checked again on every use.
+        self._verified: OrderedDict[str, tuple[Actor, float, float]] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings) -> TokenVerifier:
@@ -106,6 +113,20 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Actor:
         """The actor a token names; raises Unauthenticated with the reason."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            actor, not_before, expires = remembered
+            if not_before - self.clock_skew_seconds <= time.time() <= expires + self.clock_skew_seconds:
+                self._verified.move_to_end(token)
+                return actor
+            del self._verified[token]
+        actor, claims = self._verify_signed(token)
+        self._verified[token] = (actor, float(claims.get("nbf", 0)), float(claims["exp"]))
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return actor
+
+    def _verify_signed(self, token: str) -> tuple[Actor, dict]:
         try:
             key = self.jwks.get_signing_key_from_jwt(token).key if self.jwks else self.public_key
             claims = jwt.decode(
@@ -140,7 +161,7 @@ class TokenVerifier:
         if not region and role in REGIONAL_ROLES:
             # An empty region is national scope: a regional role without one would see the whole country.
             raise Unauthenticated(f"a token of role {role.value} must name its region")
-        return Actor(subject=str(claims["sub"]), role=role, region=region)
+        return Actor(subject=str(claims["sub"]), role=role, region=region), claims
 
 
 class LocalIssuer:

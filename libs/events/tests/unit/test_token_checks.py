@@ -130,3 +130,28 @@ def test_the_clock_skew_is_a_setting(issuer, monkeypatch):
     monkeypatch.delenv("SIKS_AUTH_CLOCK_SKEW_SECONDS")
     assert Settings(service="registry", database_url="postgresql://x@127.0.0.1:1/x", kafka_bootstrap_servers="x:1",
                     auth_public_key_file=issuer.public_key_file).auth_clock_skew_seconds == 30
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(issuer):
+    verifier = TokenVerifier(issuer="siks-local", audience="siks-ng",
+                             public_key=issuer.public_key_file.read_text(), clock_skew_seconds=0)
+    expires = int(time.time()) + 1
+    token = signed(issuer, exp=expires)
+    assert verifier.verify(token).subject == "op-1"
+    while time.time() <= expires + 0.2:
+        time.sleep(0.1)
+    with pytest.raises(Exception, match="expired"):
+        verifier.verify(token)
+
+
+async def test_a_token_already_verified_is_not_verified_again(issuer, monkeypatch):
+    verifier = TokenVerifier(issuer="siks-local", audience="siks-ng",
+                             public_key=issuer.public_key_file.read_text(), clock_skew_seconds=SKEW)
+    token = signed(issuer)
+    signature_checks = []
+    decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: signature_checks.append(1) or decode(*a, **k))
+    actors = {verifier.verify(token) for _ in range(5)}
+    assert len(actors) == 1 and signature_checks == [1]
+    assert verifier.verify(signed(issuer, sub="op-2")).subject == "op-2"
+    assert signature_checks == [1, 1]

@@ -24,7 +24,7 @@ NATIONAL = ""
 """The region code of national data: `Actor.covers` it only with national scope."""
 
 
-def pool(request: Request) -> asyncpg.Pool:
+async def pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 

@@ -17,21 +17,21 @@ from siks_lks.adapters.postgres import read_models
 from siks_lks.adapters.postgres.uow import PostgresLksUnitOfWork
 
 
-def pool(request: Request) -> asyncpg.Pool:
+async def pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
 
 
-def unit_of_work(request: Request) -> Callable[[Cause], PostgresLksUnitOfWork]:
+async def unit_of_work(request: Request) -> Callable[[Cause], PostgresLksUnitOfWork]:
     return lambda cause: PostgresLksUnitOfWork(request.app.state.runtime.pool, cause)
 
 
 UnitOfWorkFactory = Annotated[Callable[[Cause], PostgresLksUnitOfWork], Depends(unit_of_work)]
 
 
-def blob_store(request: Request) -> BlobStore:
+async def blob_store(request: Request) -> BlobStore:
     """The one document store of this app (PDF and images), built from its settings on first use."""
     state = request.app.state
     if getattr(state, "blobs", None) is None:

@@ -18,14 +18,14 @@ from siks_proposals.adapters.postgres.uow import PostgresProposalsUnitOfWork
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
-def pool(request: Request) -> asyncpg.Pool:
+async def pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
 
 
-def unit_of_work(request: Request) -> Callable[[Cause], PostgresProposalsUnitOfWork]:
+async def unit_of_work(request: Request) -> Callable[[Cause], PostgresProposalsUnitOfWork]:
     return lambda cause: PostgresProposalsUnitOfWork(request.app.state.runtime.pool, cause)
 
 
@@ -46,7 +46,7 @@ Regency = Annotated[str, Path(pattern=r"^\d{4}$", description="regency/city (kab
 
 
 async def proposal_region(request: Request, proposal_id: str) -> str | None:
-    return await read_models.region_of(pool(request), proposal_id)
+    return await read_models.region_of(await pool(request), proposal_id)
 
 
 def proposal_in_scope(operation: Operation):

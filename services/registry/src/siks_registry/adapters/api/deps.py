@@ -17,14 +17,15 @@ from siks_registry.application import queries
 from siks_registry.domain.errors import HouseholdNotFound, PersonNotFound
 
 
-def pool(request: Request) -> asyncpg.Pool:
+async def pool(request: Request) -> asyncpg.Pool:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a thread handoff on every request.
     return request.app.state.runtime.pool
 
 
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
 
 
-def unit_of_work(request: Request) -> Callable[[Cause], PostgresRegistryUnitOfWork]:
+async def unit_of_work(request: Request) -> Callable[[Cause], PostgresRegistryUnitOfWork]:
     return lambda cause: PostgresRegistryUnitOfWork(request.app.state.runtime.pool, cause)
 
 
@@ -42,12 +43,26 @@ async def region_of_person(pool: asyncpg.Pool, nik: str) -> str | None:
 
 
 async def person_region(request: Request, nik: str) -> str | None:
-    return await region_of_person(pool(request), nik)
+    try:
+        found = await queries.person(request.app.state.runtime.pool, nik)
+    except PersonNotFound:
+        return None
+    # The route reads the same record next: it takes this one instead of asking PostgreSQL twice.
+    request.state.person = found
+    return found["region_code"]
+
+
+async def person_read_for_scope(request: Request, nik: str) -> dict:
+    """The person's record as the region check read it (or read now, for actors the check let through unread)."""
+    found = getattr(request.state, "person", None)
+    if found is not None and found["nik"] == nik:
+        return found
+    return await queries.person(request.app.state.runtime.pool, nik)
 
 
 async def household_region(request: Request, household_id: str) -> str | None:
     try:
-        return (await queries.household(pool(request), household_id)).region_code
+        return (await queries.household(request.app.state.runtime.pool, household_id)).region_code
     except HouseholdNotFound:
         return None
 

@@ -11,7 +11,14 @@ from siks_events.model import Nik
 from siks_events.permissions import NotAccessible, Operation, allowed_to
 
 from siks_registry.adapters import letters
-from siks_registry.adapters.api.deps import Pool, UnitOfWorkFactory, audited, person_in_scope, require_person
+from siks_registry.adapters.api.deps import (
+    Pool,
+    UnitOfWorkFactory,
+    audited,
+    person_in_scope,
+    person_read_for_scope,
+    require_person,
+)
 from siks_registry.adapters.api.schemas import EnrolmentIn, LetterRequest, PersonPage, PersonPublic, ProgramEnd
 from siks_registry.application import handlers, queries
 from siks_registry.domain import commands
@@ -27,7 +34,7 @@ LetterIssuer = allowed_to(Operation.STATEMENT_LETTER_ISSUE)
 @router.get("/v1/persons/{nik}", response_model=PersonPublic)
 async def get_person(nik: Nik, pool: Pool, actor: PersonReader, request: Request):
     """A person by NIK: status (active, deceased, moved_out, graduated, left), household, region and programmes."""
-    found = PersonPublic.of(await queries.person(pool, nik))
+    found = PersonPublic.of(await person_read_for_scope(request, nik))
     await audited(request, actor, [nik])
     return found
 

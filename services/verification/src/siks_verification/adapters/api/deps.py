@@ -15,15 +15,15 @@ from siks_verification.adapters.postgres.read_models import PostgresReadModel
 from siks_verification.adapters.postgres.uow import PostgresVerificationUnitOfWork
 
 
-def read_model(request: Request) -> PostgresReadModel:
+async def read_model(request: Request) -> PostgresReadModel:
     return PostgresReadModel(request.app.state.runtime.pool)
 
 
-def unit_of_work(request: Request) -> Callable[[Cause], PostgresVerificationUnitOfWork]:
+async def unit_of_work(request: Request) -> Callable[[Cause], PostgresVerificationUnitOfWork]:
     return lambda cause: PostgresVerificationUnitOfWork(request.app.state.runtime.pool, cause)
 
 
-def blob_store(request: Request) -> BlobStore:
+async def blob_store(request: Request) -> BlobStore:
     """The one store of this app, built from its settings on first use."""
     state = request.app.state
     if getattr(state, "blobs", None) is None:
@@ -40,12 +40,12 @@ ObjectId = Annotated[str, Path(max_length=100)]
 
 
 async def entry_region(request: Request, entry_id: str) -> str | None:
-    found = await read_model(request).entry(entry_id)
+    found = await (await read_model(request)).entry(entry_id)
     return found["region_code"] if found else None
 
 
 async def visit_region(request: Request, visit_id: str) -> str | None:
-    found = await read_model(request).visit(visit_id)
+    found = await (await read_model(request)).visit(visit_id)
     return found["region_code"] if found else None
 
 
