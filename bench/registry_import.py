@@ -31,9 +31,8 @@ from siks_events import migrations
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.devstack import EmbeddedPostgres, free_port
 from siks_events.model import Cause
-from siks_registry.adapters.bulk.collector import long_lived_objects_frozen
 from siks_registry.adapters.bulk.generator import MANIFEST_FILE
-from siks_registry.adapters.bulk.merge import merge
+from siks_registry.adapters.bulk.merge import merge_streamed, parts_for
 from siks_registry.adapters.postgres.bulk import EVENT_COLUMNS, bulk_registry
 from siks_registry.adapters.postgres.projection import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 from siks_registry.application.importing import import_households
@@ -57,16 +56,15 @@ async def migrated_pool(url: str, schema: str) -> asyncpg.Pool:
     return await create_pool(url, schema, max_size=2)
 
 
-async def import_ours(pool: asyncpg.Pool, households: list, batch: int) -> tuple[float, int]:
+async def import_ours(pool: asyncpg.Pool, households, batch: int) -> tuple[float, int]:
     cause = Cause(actor="bench", role="system", command="ImportDataIslands")
     started, client_cpu = time.perf_counter(), time.process_time()
-    with long_lived_objects_frozen():
-        async with bulk_registry(pool) as registry:
-            backend = await registry.connection.fetchval("SELECT pg_backend_pid()")
-            server_cpu = backend_cpu_seconds(backend)
-            report = await import_households(households, registry, cause=cause, enrolled_on=date(2026, 1, 1),
-                                             batch_size=batch)
-            server_cpu = backend_cpu_seconds(backend) - server_cpu
+    async with bulk_registry(pool) as registry:
+        backend = await registry.connection.fetchval("SELECT pg_backend_pid()")
+        server_cpu = backend_cpu_seconds(backend)
+        report = await import_households(households, registry, cause=cause, enrolled_on=date(2026, 1, 1),
+                                         batch_size=batch)
+        server_cpu = backend_cpu_seconds(backend) - server_cpu
     return time.perf_counter() - started, report.imported, time.process_time() - client_cpu, server_cpu
 
 
@@ -119,7 +117,8 @@ async def run(database_url: str, households: int, batch: int, workdir: Path) -> 
     generated = time.perf_counter() - generated
 
     merged_in = time.perf_counter()
-    merged = merge(files)
+    parts = parts_for(files)
+    merged = merge_streamed(files, spill_folder=workdir, parts=parts)
     merged_in = time.perf_counter() - merged_in
     rss_after_merge = peak_rss_mib()
 
@@ -127,7 +126,7 @@ async def run(database_url: str, households: int, batch: int, workdir: Path) -> 
     ours_pool = await migrated_pool(database_url, ours_schema)
     raw_pool = await migrated_pool(database_url, raw_schema)
     try:
-        ours, imported, client_cpu, server_cpu = await import_ours(ours_pool, merged.households, batch)
+        ours, imported, client_cpu, server_cpu = await import_ours(ours_pool, merged.households(), batch)
         rss_after_import = peak_rss_mib()
         events = await ours_pool.fetchval("SELECT count(*) FROM events")
         persons = await ours_pool.fetchval("SELECT count(*) FROM persons")
@@ -144,7 +143,8 @@ async def run(database_url: str, households: int, batch: int, workdir: Path) -> 
     return {"households": imported, "events": events, "persons": persons, "generate_s": generated,
             "merge_s": merged_in, "ours_s": ours, "client_cpu_s": client_cpu, "server_cpu_s": server_cpu,
             "raw_s": raw, "raw_server_cpu_s": raw_server_cpu, "rss_after_merge_mib": rss_after_merge,
-            "rss_after_import_mib": rss_after_import, "rows": sum(len(f.read_text().splitlines()) - 1 for f in files)}
+            "rss_after_import_mib": rss_after_import, "parts": parts,
+            "rows": sum(len(f.read_text().splitlines()) - 1 for f in files)}
 
 
 def print_table(result: dict) -> None:
@@ -152,12 +152,13 @@ def print_table(result: dict) -> None:
     print(f"\n{n} households ({result['events']} events, {result['persons']} persons; "
           f"{result['rows']} CSV rows), households/s, higher is better\n")
     print(f"{'work':<40}{'SIKS-NG':>12}{'raw COPY':>12}{'ratio':>8}")
-    print(f"{'read and merge the CSV files':<40}{n / result['merge_s']:>12,.0f}{'':>12}{'':>8}")
-    print(f"{'import (decide, check, COPY per batch)':<40}{n / ours:>12,.0f}{n / raw:>12,.0f}{raw / ours:>8.2f}")
+    print(f"{'read, check, sort rows into ' + str(result['parts']) + ' parts':<40}{n / result['merge_s']:>12,.0f}"
+          f"{'':>12}{'':>8}")
+    print(f"{'import (merge parts, decide, COPY per batch)':<40}{n / ours:>12,.0f}{n / raw:>12,.0f}{raw / ours:>8.2f}")
     us = 1e6 / n
     print(f"\nCPU per household: import {result['client_cpu_s'] * us:,.0f} us here + {result['server_cpu_s'] * us:,.0f} us"
           f" in its PostgreSQL backend; raw COPY {result['raw_server_cpu_s'] * us:,.0f} us in its backend")
-    print(f"peak RSS: {result['rss_after_merge_mib']:,.0f} MiB after the merge, "
+    print(f"peak RSS: {result['rss_after_merge_mib']:,.0f} MiB after reading the files, "
           f"{result['rss_after_import_mib']:,.0f} MiB after the import")
     per_million = 1_000_000 * (ours + result["merge_s"]) / n
     print(f"one million households at this rate: import {1_000_000 * ours / n / 60:.1f} min, "

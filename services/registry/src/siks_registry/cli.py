@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -16,9 +17,8 @@ from siks_events import migrations
 from siks_events.database import create_pool
 from siks_events.model import Cause
 
-from siks_registry.adapters.bulk.collector import long_lived_objects_frozen
 from siks_registry.adapters.bulk.generator import generate as generate_files
-from siks_registry.adapters.bulk.merge import merge
+from siks_registry.adapters.bulk.merge import merge_streamed, parts_for
 from siks_registry.adapters.postgres.bulk import bulk_registry
 from siks_registry.adapters.postgres.rebuild import rebuild as rebuild_read_models
 from siks_registry.application.importing import import_households
@@ -81,19 +81,19 @@ async def _import(files: list[Path], report_path: Path, schema: str) -> bool:
     url = _database_url()
     await asyncio.to_thread(migrations.upgrade, definition.migrations, url, schema)
     total_rows = sum(_data_lines(f) for f in files)
-    with _progress() as bar:
-        task = bar.add_task("reading and merging", total=total_rows)
-        merged = merge(files, progress=lambda n: bar.advance(task, n))
     pool = await create_pool(url, schema, max_size=2)
     try:
         cause = Cause(actor="bulk-import", role="system", command="ImportDataIslands:" + ",".join(f.name for f in files))
-        with _progress() as bar:
-            task = bar.add_task("registering households", total=len(merged.households))
-            with long_lived_objects_frozen():
-                async with bulk_registry(pool) as registry:
-                    outcome = await import_households(
-                        merged.households, registry, cause=cause, enrolled_on=date.today(),
-                        progress=lambda n: bar.advance(task, n))
+        with tempfile.TemporaryDirectory(prefix="siks-import-") as spill, _progress() as bar:
+            task = bar.add_task("reading and sorting rows", total=total_rows)
+            merged = merge_streamed(files, spill_folder=Path(spill), parts=parts_for(files),
+                                    progress=lambda n: bar.advance(task, n))
+            # how many households the files hold is known only once the last part is decided
+            task = bar.add_task("merging and registering households", total=None)
+            async with bulk_registry(pool) as registry:
+                outcome = await import_households(
+                    merged.households(), registry, cause=cause, enrolled_on=date.today(),
+                    progress=lambda n: bar.advance(task, n))
     finally:
         await pool.close()
     report = {

@@ -8,7 +8,9 @@ Everything else is merged: one person per NIK, programme memberships united.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import pickle
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -78,7 +80,7 @@ class MergeResult:
 
 
 class _Sighting(NamedTuple):
-    """What one row said about a person, kept small: 100,000 rows stay in memory until every file is read."""
+    """What one row said about a person, kept small: a part's rows stay in memory until its decisions are made."""
 
     file: str
     line: int
@@ -90,97 +92,259 @@ class _Sighting(NamedTuple):
     reasons: list[str]
 
 
-@dataclass(slots=True)
-class _HouseholdDraft:
-    """A KK as first listed, and each village code any file gave it (first line per file and code)."""
-
-    first: CheckedRow
-    regions: dict[tuple[str, str], int]
+PART_BYTES = 16 * 1024 * 1024
+"""Input per part of a streamed merge: about 80,000 rows, whose persons take some 150 MiB while decided."""
+MAX_PARTS = 256  # two spill files per part stay open while the input is read
 
 
-@dataclass(slots=True)
-class _Reading:
-    """What the pass over the files keeps: per NIK what each row said, per KK how it was first listed."""
+def parts_for(files: Sequence[Path]) -> int:
+    """How many parts a streamed merge of these files needs to hold about `PART_BYTES` of input at a time."""
+    size = sum(Path(path).stat().st_size for path in files)
+    return max(1, min(MAX_PARTS, -(-size // PART_BYTES)))
 
-    sightings: dict[str, list[_Sighting]] = field(default_factory=dict)
-    persons: dict[str, Person] = field(default_factory=dict)  # the first valid row's record of each NIK
-    drafts: dict[str, _HouseholdDraft] = field(default_factory=dict)
+
+_Seen = tuple[int, int]
+"""Where a row stands in the input: (file index, line); the merge keeps the input's order by it."""
+
+
+class _PersonRow(NamedTuple):
+    seen: _Seen
+    nik: str
+    sighting: _Sighting
+    person: Person | None
+
+
+class _HouseholdRow(NamedTuple):
+    seen: _Seen
+    kk_number: str
+    file: str
+    line: int
+    region_code: str
+    address: str
+    location: Location | None
+
+
+class _Member(NamedTuple):
+    """A person the merge accepted, waiting for their household's part."""
+
+    seen: _Seen
+    kk_number: str
+    person: Person
+    programs: list[tuple[Program, date | None]]
+    in_several_files: bool
+
+
+class _Parts:
+    """Records sorted into parts by a key's hash, in memory or spilled to files, each read back whole.
+
+    Rows of one NIK must meet in one part, and so must one KK's households and members; only one part is
+    ever held in memory, which bounds the merge's memory by the part's size instead of the input's.
+    """
+
+    def __init__(self, count: int, folder: Path | None, name: str) -> None:
+        self.count = count
+        self._lists: list[list] | None = [[] for _ in range(count)] if folder is None else None
+        # open for the merge's whole read of the input, closed by `take` and `close`
+        self._files = [] if folder is None else [
+            open(folder / f"{name}-{i}.pickle", "w+b") for i in range(count)]  # noqa: SIM115
+
+    def add(self, key: str, record: tuple) -> None:
+        index = zlib.crc32(key.encode()) % self.count
+        if self._lists is not None:
+            self._lists[index].append(record)
+        else:
+            pickle.dump(record, self._files[index], protocol=pickle.HIGHEST_PROTOCOL)
+
+    def take(self, index: int) -> list:
+        """The part's records in the order added, given up by the parts (a part is read once)."""
+        if self._lists is not None:
+            records, self._lists[index] = self._lists[index], []
+            return records
+        spill = self._files[index]
+        spill.flush()
+        spill.seek(0)
+        records = []
+        with spill:
+            while True:
+                try:
+                    records.append(pickle.load(spill))
+                except EOFError:
+                    return records
+
+    def close(self) -> None:
+        for spill in self._files:
+            spill.close()
+
+
+@dataclass
+class StreamedMerge:
+    """A merge whose households come a part at a time (`households()`); the other fields are final once it is read."""
+
+    conflicts: list[MergeConflict] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     rows_read: int = 0
+    persons_merged: int = 0
+    persons_in_several_files: int = 0
+    _person_conflicts: list[MergeConflict] = field(default_factory=list)
+    _region_conflicts: list[MergeConflict] = field(default_factory=list)
+    _households: Iterator[tuple[_Seen, HouseholdImport]] | None = None
 
-    def add(self, row: CheckedRow) -> None:
-        """Take in one checked row, in file order."""
-        self.rows_read += 1
-        if row.has_valid_kk_shape:
-            draft = self.drafts.get(row.kk_number)
-            if draft is None:
-                draft = self.drafts[row.kk_number] = _HouseholdDraft(row, {})
-            draft.regions.setdefault((row.file, row.region_code), row.line)
-        if not row.has_valid_nik_shape:
-            # without a NIK the row cannot be matched to anyone, so it is judged alone
-            self.rejected.append(RejectedRow(row.file, row.line, row.nik, row.reasons))
-            return
-        if row.person is not None and row.nik not in self.persons:
-            self.persons[row.nik] = row.person
-        self.sightings.setdefault(row.nik, []).append(_Sighting(
-            row.file, row.line, row.full_name, row.name_key, row.birth_date, row.kk_number, row.programs, row.reasons,
-        ))
+    def households(self) -> Iterator[HouseholdImport]:
+        """Each household to import, once; its part's households in input order."""
+        assert self._households is not None, "a streamed merge's households are read once"
+        pairs, self._households = self._households, None
+        for _, household in pairs:
+            yield household
+
+    def _finish(self, names: list[str]) -> None:
+        order = {name: index for index, name in enumerate(names)}
+        self.rejected.sort(key=lambda r: (order[r.file], r.line))
+        self.conflicts = self._region_conflicts + self._person_conflicts
 
 
 def merge(files: Sequence[Path], *, progress: Callable[[int], None] | None = None) -> MergeResult:
-    """Read the files in order and merge their rows by NIK; the first file listing a KK gives the household's fields."""
+    """Read the files in order and merge their rows by NIK; the first file listing a KK gives the household's fields.
+
+    Everything is held in memory: for inputs larger than a few hundred thousand rows use `merge_streamed`.
+    """
+    streamed = merge_streamed(files, progress=progress)
+    households = [household for _, household in sorted(streamed._households, key=lambda pair: pair[0])]
+    streamed._households = iter(())
+    return MergeResult(
+        households=households,
+        conflicts=streamed.conflicts,
+        rejected=streamed.rejected,
+        rows_read=streamed.rows_read,
+        persons_merged=streamed.persons_merged,
+        persons_in_several_files=streamed.persons_in_several_files,
+    )
+
+
+def merge_streamed(files: Sequence[Path], *, spill_folder: Path | None = None, parts: int = 1,
+                   progress: Callable[[int], None] | None = None) -> StreamedMerge:
+    """Merge as `merge` does, holding one part of the input in memory at a time (the rest spilled to `spill_folder`).
+
+    The files are read once (with `progress` per row) before this returns; each part is decided as
+    `households()` reaches it. A person's rows are decided together in the part of their NIK, and a household
+    with its members in the part of its KK.
+    """
     paths = [Path(path) for path in files]
     names = [path.name for path in paths]
     if len(set(names)) != len(names):
         raise ValueError(f"files must have distinct names, since reports cite them by name: {names}")
-    with cycle_collector_paused():
-        reading = _Reading()
-        for path in paths:
-            for source in read_rows(path):
-                reading.add(check_row(source))
-                if progress is not None:
-                    progress(1)
-        return _decide(reading, names)
+    if parts < 1:
+        raise ValueError(f"a merge needs at least one part, not {parts}")
+    if parts > 1 and spill_folder is None:
+        raise ValueError("a merge in several parts needs a folder to spill them to")
+    folder = spill_folder if parts > 1 else None
+    result = StreamedMerge()
+    by_nik, by_kk = _Parts(parts, folder, "persons"), _Parts(parts, folder, "households")
+    try:
+        with cycle_collector_paused():
+            for file_index, path in enumerate(paths):
+                for source in read_rows(path):
+                    _sort_row(check_row(source), file_index, by_nik, by_kk, result)
+                    if progress is not None:
+                        progress(1)
+            for index in range(parts):
+                _decide_persons(by_nik.take(index), by_kk, result)
+    except BaseException:
+        by_nik.close()
+        by_kk.close()
+        raise
+    by_nik.close()
+    result._households = _households(by_kk, result, names)
+    if parts == 1:
+        # one part is all in memory already: deciding it now gives every count and conflict before the first household
+        result._households = iter(list(result._households))
+    return result
 
 
-def _decide(reading: _Reading, names: list[str]) -> MergeResult:
-    """Conflicts first, then rejections; what remains is imported, one person per NIK."""
-    conflicts = [conflict for kk, draft in reading.drafts.items() if (conflict := _region_conflict(kk, draft))]
-    disputed = {conflict.kk_number for conflict in conflicts}
-    households = {
-        kk: HouseholdImport(kk, draft.first.region_code, draft.first.address, draft.first.location)
-        for kk, draft in reading.drafts.items() if kk not in disputed
-    }
-    rejected = list(reading.rejected)
-    several = 0
-    for nik, seen in reading.sightings.items():
+def _sort_row(row: CheckedRow, file_index: int, by_nik: _Parts, by_kk: _Parts, result: StreamedMerge) -> None:
+    """Send one checked row to its person's part and its household's part, in file order."""
+    result.rows_read += 1
+    seen = (file_index, row.line)
+    if row.has_valid_kk_shape:
+        by_kk.add(row.kk_number, _HouseholdRow(seen, row.kk_number, row.file, row.line, row.region_code, row.address,
+                                               row.location))
+    if not row.has_valid_nik_shape:
+        # without a NIK the row cannot be matched to anyone, so it is judged alone
+        result.rejected.append(RejectedRow(row.file, row.line, row.nik, row.reasons))
+        return
+    by_nik.add(row.nik, _PersonRow(seen, row.nik, _Sighting(
+        row.file, row.line, row.full_name, row.name_key, row.birth_date, row.kk_number, row.programs, row.reasons,
+    ), row.person))
+
+
+def _decide_persons(rows: list[_PersonRow], by_kk: _Parts, result: StreamedMerge) -> None:
+    """Conflicts first, then rejections; each person left joins their household's part as a member."""
+    sightings: dict[str, list[_Sighting]] = {}
+    first: dict[str, _Seen] = {}
+    persons: dict[str, Person] = {}  # the first row's record of each NIK that has one
+    for row in rows:
+        sightings.setdefault(row.nik, []).append(row.sighting)
+        first.setdefault(row.nik, row.seen)
+        if row.person is not None:
+            persons.setdefault(row.nik, row.person)
+    for nik, seen in sightings.items():
         found = _person_conflicts(nik, seen)
         if found:
-            conflicts += found
+            result._person_conflicts += found
             continue
-        rejected += [RejectedRow(s.file, s.line, nik, s.reasons) for s in seen if s.reasons]
+        result.rejected += [RejectedRow(s.file, s.line, nik, s.reasons) for s in seen if s.reasons]
         valid = [s for s in seen if not s.reasons]
-        household = households.get(seen[0].kk_number)
-        if not valid or household is None:
+        if not valid:
             continue
-        household.members.append(reading.persons[nik])
-        programs = _united_programs(valid)
-        if programs:
-            household.programs[nik] = programs
-        if len({s.file for s in valid}) > 1:
-            several += 1
+        kk_number = seen[0].kk_number
+        by_kk.add(kk_number, _Member(first[nik], kk_number, persons[nik], _united_programs(valid),
+                                     len({s.file for s in valid}) > 1))
 
-    order = {name: index for index, name in enumerate(names)}
-    rejected.sort(key=lambda r: (order[r.file], r.line))
-    imported = [household for household in households.values() if household.members]
-    return MergeResult(
-        households=imported,
-        conflicts=conflicts,
-        rejected=rejected,
-        rows_read=reading.rows_read,
-        persons_merged=sum(len(household.members) for household in imported),
-        persons_in_several_files=several,
-    )
+
+def _households(by_kk: _Parts, result: StreamedMerge, names: list[str]) -> Iterator[tuple[_Seen, HouseholdImport]]:
+    """Each part's households with their members, in input order within the part; region conflicts keep none."""
+    try:
+        for index in range(by_kk.count):
+            drafts: dict[str, _HouseholdDraft] = {}
+            members: list[_Member] = []
+            for record in by_kk.take(index):
+                if isinstance(record, _Member):
+                    members.append(record)
+                    continue
+                draft = drafts.get(record.kk_number)
+                if draft is None:
+                    draft = drafts[record.kk_number] = _HouseholdDraft(record, {})
+                draft.regions.setdefault((record.file, record.region_code), record.line)
+            households: dict[str, HouseholdImport] = {}
+            for kk, draft in drafts.items():
+                conflict = _region_conflict(kk, draft)
+                if conflict is not None:
+                    result._region_conflicts.append(conflict)
+                    continue
+                households[kk] = HouseholdImport(kk, draft.first.region_code, draft.first.address, draft.first.location)
+            for member in sorted(members, key=lambda m: m.seen):
+                household = households.get(member.kk_number)
+                if household is None:
+                    continue
+                household.members.append(member.person)
+                if member.programs:
+                    household.programs[member.person.nik] = member.programs
+                result.persons_merged += 1
+                result.persons_in_several_files += member.in_several_files
+            if index == by_kk.count - 1:
+                result._finish(names)
+            for kk, household in households.items():
+                if household.members:
+                    yield drafts[kk].first.seen, household
+    finally:
+        by_kk.close()
+
+
+@dataclass(slots=True)
+class _HouseholdDraft:
+    """A KK as first listed, and each village code any file gave it (first line per file and code)."""
+
+    first: _HouseholdRow
+    regions: dict[tuple[str, str], int]
 
 
 def _region_conflict(kk_number: str, draft: _HouseholdDraft) -> MergeConflict | None:
