@@ -249,9 +249,10 @@ def test_replicas_dev_single_production_several_and_apart() -> None:
         assert autoscaler["spec"]["minReplicas"] == autoscaler["spec"]["maxReplicas"] == 1
     for name, deployment in of_kind("production", "Deployment").items():
         assert deployment["spec"]["replicas"] >= 2, name
-        (term,) = deployment["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"][
-            "requiredDuringSchedulingIgnoredDuringExecution"]
-        assert term["topologyKey"] == "kubernetes.io/hostname"
+        (preference,) = deployment["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"][
+            "preferredDuringSchedulingIgnoredDuringExecution"]
+        term = preference["podAffinityTerm"]
+        assert preference["weight"] == 100 and term["topologyKey"] == "kubernetes.io/hostname"
         assert term["labelSelector"] == deployment["spec"]["selector"], name  # its own pods, no others
     assert {c["spec"]["instances"] for c in of_kind("dev", "Cluster").values()} == {1}
     assert {c["spec"]["instances"] for c in of_kind("production", "Cluster").values()} == {3}
