@@ -1,14 +1,19 @@
 """Guards every request and response passes: a body-size limit that holds while streaming, security
-headers on every answer, and CORS closed unless origins are listed."""
+headers on every answer, CORS closed unless origins are listed, a 422 for text PostgreSQL cannot store, and
+a Retry-After on every 429."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from siks_events.model import RateLimited
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -79,8 +84,30 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+async def _unstorable_text(request: Request, exc: Exception) -> JSONResponse:
+    from siks_events.http import problem  # the HTTP edge installs these guards
+
+    return problem(request, status=422, code="unstorable-text", title="The request holds text that cannot be stored",
+                   detail="text may not contain the NUL character (U+0000)")
+
+
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    from siks_events.http import problem
+
+    assert isinstance(exc, RateLimited)
+    return problem(request, status=429, code=exc.code, title="Too many requests", detail=exc.detail,
+                   headers={"Retry-After": str(exc.retry_after)})
+
+
 def wrap(app: FastAPI, *, cors_origins: Sequence[str]) -> None:
-    """Security headers and CORS; added after the app's other middleware so they wrap them all."""
+    """Security headers and CORS, added after the app's other middleware so they wrap them all; a NUL in
+    any text the request brings (body, path or query) is the client's fault, not a 500; a 429 says when
+    to come back."""
+    # PostgreSQL's text and jsonb cannot hold U+0000; what refuses it is the statement, wherever it reads it.
+    for error in (CharacterNotInRepertoireError, UntranslatableCharacterError):
+        app.add_exception_handler(error, _unstorable_text)
+    # More specific than the DomainError handler, so a 429 says when to come back.
+    app.add_exception_handler(RateLimited, _rate_limited)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 # --- errors -------------------------------------------------------------------------
 
@@ -61,6 +61,11 @@ class RateLimited(DomainError):
 
     code = "too-many-requests"
 
+    def __init__(self, detail: str = "", *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        """Whole seconds until the caller may ask again (the Retry-After header)."""
+
 
 class StreamVersionConflict(Conflict):
     """Another writer appended to the stream first; reload and try again."""
@@ -78,26 +83,30 @@ class StreamVersionConflict(Conflict):
 
 # --- identifiers --------------------------------------------------------------------
 
-_NIK = re.compile(r"^\d{16}$")
-_REGION = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{10})$")
+# ASCII digits, whole string: Python's \d also takes other scripts' digits and its $ a trailing newline.
+NIK_PATTERN = r"^[0-9]{16}$"
+REGION_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{10})$"
+_NIK = re.compile(NIK_PATTERN)
+_REGION = re.compile(REGION_PATTERN)
 
 
 def _nik(value: str) -> str:
-    if not _NIK.match(value):
+    if not _NIK.fullmatch(value):
         raise ValueError("a NIK is exactly 16 digits")
     return value
 
 
 def _region(value: str) -> str:
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise ValueError("a region code has 2, 4, 6 or 10 digits, written without dots")
     return value
 
 
-Nik = Annotated[str, AfterValidator(_nik)]
+# The JSON schema states the same shape, so clients and fuzzers send what the validator accepts.
+Nik = Annotated[str, AfterValidator(_nik), WithJsonSchema({"type": "string", "pattern": NIK_PATTERN})]
 """A 16-digit national identity number (Nomor Induk Kependudukan); its shape only."""
 
-RegionCode = Annotated[str, AfterValidator(_region)]
+RegionCode = Annotated[str, AfterValidator(_region), WithJsonSchema({"type": "string", "pattern": REGION_PATTERN})]
 """A Kemendagri region code without dots: province 2, regency 4, sub-district 6, village 10 digits."""
 
 

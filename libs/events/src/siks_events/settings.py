@@ -8,8 +8,9 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("registry", "proposals", "verification", "lks", "integration")
-DEFAULT_PORTS = {"registry": 8001, "proposals": 8002, "verification": 8003, "lks": 8004, "integration": 8005}
+SERVICES = ("registry", "proposals", "verification", "lks", "integration", "eligibility")
+DEFAULT_PORTS = {"registry": 8001, "proposals": 8002, "verification": 8003, "lks": 8004, "integration": 8005,
+                 "eligibility": 8006}
 
 
 class Settings(BaseSettings):
@@ -37,6 +38,13 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     """Comma-separated origins whose browser pages may call the API; empty keeps CORS closed."""
     problem_base_uri: str = "urn:siks-ng:problem:"
+    client_address_header: str = ""
+    """Where the caller's address is read when proxies of ours stand in front: `X-Forwarded-For` or
+    `X-Real-IP`. Empty trusts no header and takes the connection's peer: any client can send these headers,
+    so trust one only behind a proxy that sets it. Per-client limits (the public rate limits) key on it."""
+    client_address_proxies: int = Field(default=1, ge=1, le=10)
+    """With `X-Forwarded-For`: how many proxies of ours append to it; the caller is that many entries from the
+    right (what the client wrote to the left of them is not believed)."""
     auth_public_key_file: Path | None = None
     auth_jwks_url: str | None = None
     auth_issuer: str = "siks-local"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, model_validator
 
 from siks_events.catalog import register
 from siks_events.model import Event, Nik, RegionCode
@@ -41,9 +41,19 @@ class DukcapilDomicileMoveRecorded(Event):
     topic: ClassVar[str] = TOPIC
     subject_field: ClassVar[str | None] = "move_id"
 
+    # Stated in the schema as well, so a sender knows one of the two is required.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("nik", "kk_number")]})
+
     move_id: str = Field(min_length=1, max_length=64)
     nik: Nik | None = None
-    kk_number: str | None = Field(default=None, pattern=r"^\d{16}$")
+    kk_number: str | None = Field(default=None, pattern=r"^[0-9]{16}$")
     from_region: RegionCode
     to_region: RegionCode
     moved_on: date
+
+    @model_validator(mode="after")
+    def _names_who_moved(self) -> DukcapilDomicileMoveRecorded:
+        if not self.nik and not self.kk_number:
+            raise ValueError("a move names a person (nik) or a whole family card (kk_number)")
+        return self

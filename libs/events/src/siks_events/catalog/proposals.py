@@ -38,8 +38,13 @@ VISITED_KINDS = frozenset({ProposalKind.ADD_HOUSEHOLD, ProposalKind.UPDATE_HOUSE
 """Kinds that need a field visit (verivali) before the office may decide."""
 
 
+def _kind_required(schema: dict) -> None:
+    # `kind` has a default for code that builds a change, but a request must name it: it picks the variant.
+    schema["required"] = ["kind", *(name for name in schema.get("required", []) if name != "kind")]
+
+
 class _Change(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_kind_required)
 
 
 class AddHousehold(_Change):

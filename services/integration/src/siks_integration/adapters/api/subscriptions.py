@@ -3,6 +3,7 @@ signed, at their callback; BPJS's notification log."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -26,14 +27,31 @@ from siks_integration.adapters.postgres import subscriptions
 router = APIRouter(tags=["subscriptions"])
 
 
+def _states_what_is_checked(schema: dict) -> None:
+    # The validators check these; stated in the schema, clients (and fuzzers) send what is accepted.
+    schema["properties"]["event_types"]["items"]["enum"] = sorted(catalog.event_types())
+    schema["properties"]["callback_url"]["pattern"] = CALLBACK_PATTERN
+
+
+CALLBACK_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%-]*)?$"
+"""An http(s) URL with a host name or address, an optional port and a plain path."""
+
+
 class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_states_what_is_checked)
 
     subscriber: str = Field(min_length=1, max_length=100, description="the subscribing system")
     event_types: list[str] = Field(min_length=1, max_length=50)
     region_prefix: RegionCode | None = Field(None, description="only events in this region")
     callback_url: HttpUrl
     secret: str = Field(min_length=16, max_length=200, description="HMAC key for the X-Siks-Signature header")
+
+    @field_validator("callback_url", mode="before")
+    @classmethod
+    def _plain_http_url(cls, url: object) -> object:
+        if isinstance(url, str) and not re.match(CALLBACK_PATTERN, url):
+            raise ValueError("an http(s) URL with a host, an optional port and a plain path")
+        return url
 
     @field_validator("event_types")
     @classmethod
