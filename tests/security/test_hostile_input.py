@@ -12,7 +12,9 @@ import uuid
 
 import httpx
 import pytest
+from fastapi.routing import iter_route_contexts
 from siks_events.auth import REGIONAL_ROLES, Role
+from siks_events.dci import DciRoute
 from siks_events.permissions import PERMISSIONS, route_operations
 from siks_events.pytest_plugin import serving
 from siks_events.settings import SERVICES
@@ -47,8 +49,16 @@ def caller(app, local_issuer):
     return headers
 
 
-def assert_problem(response: httpx.Response, where: str) -> None:
+def dci_paths(app) -> set[str]:
+    """Routes of the DCI standard, which answer its own ERR acknowledgement instead of a problem."""
+    return {c.path for c in iter_route_contexts(app.routes) if isinstance(c.original_route, DciRoute)}
+
+
+def assert_problem(response: httpx.Response, where: str, *, dci: bool = False) -> None:
     assert 400 <= response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
+    if dci:
+        assert response.json()["message"]["error"]["code"] == "err.request.bad", f"{where}: {response.text[:300]}"
+        return
     assert response.headers["content-type"] == "application/problem+json", f"{where}: {response.text[:300]}"
 
 
@@ -74,7 +84,7 @@ async def test_a_huge_page_or_limit_and_an_empty_body_get_a_4xx_problem_on_every
                 if method in ("post", "put"):
                     response = await client.request(method, url, content=b"", headers={
                         "content-type": "application/json", **headers(method, path)})
-                    assert_problem(response, f"{method.upper()} {path} with an empty body")
+                    assert_problem(response, f"{method.upper()} {path} with an empty body", dci=path in dci_paths(app))
                     written += 1
     assert written > 0
     if service in ("registry", "proposals", "integration"):

@@ -201,6 +201,9 @@ class Stack:
         )
         env.setdefault("SIKS_BLOB_DIR", str(home() / "blobs"))  # photos of field visits, beside the other data
         env.setdefault("SIKS_BPJS_URL", f"http://127.0.0.1:{self.port('integration')}/v1/simulators/bpjs/notifications")
+        # Dukcapil's civil registry over DCI: the integration service subscribes to its own stand-in
+        env.setdefault("SIKS_DCI_CRVS_URL", f"http://127.0.0.1:{self.port('integration')}/v1/simulators/dci-crvs")
+        env.setdefault("SIKS_DCI_CRVS_CALLBACK_URL", f"http://127.0.0.1:{self.port('integration')}/v1/dci/crvs")
         # A service restarted by the supervisor rejoins its consumer groups once its old member has timed
         # out (the embedded broker does not act on LeaveGroup): 3 s here, Kafka's 10 s in production.
         env.setdefault("SIKS_KAFKA_SESSION_TIMEOUT_MS", "3000")

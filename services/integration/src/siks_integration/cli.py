@@ -39,14 +39,15 @@ def simulate(
     deaths: Annotated[int, typer.Option(help="death reports to send")] = 10,
     moves: Annotated[int, typer.Option(help="domicile moves to send")] = 5,
     region: Annotated[str, typer.Option(help="region code prefix to pick people from")] = "3571",
-    via: Annotated[str, typer.Option(help="http (the API) or kafka (Dukcapil's inbound topic)")] = "http",
+    via: Annotated[str, typer.Option(help="http (the API), kafka (Dukcapil's inbound topic) or dci (the DCI CRVS"
+                                          " API, through the civil registry stand-in)")] = "http",
     seed: Annotated[int | None, typer.Option(help="for repeatable picks")] = None,
     registry_url: RegistryUrl = "http://127.0.0.1:8001",
     integration_url: IntegrationUrl = "http://127.0.0.1:8005",
 ) -> None:
     """Send realistic death and move reports for people who are in the running registry."""
-    if via not in ("http", "kafka"):
-        raise typer.BadParameter("http or kafka", param_hint="--via")
+    if via not in ("http", "kafka", "dci"):
+        raise typer.BadParameter("http, kafka or dci", param_hint="--via")
     rng = random.Random(seed)
     endpoints = _endpoints(registry_url, integration_url)
 
@@ -67,6 +68,8 @@ def simulate(
 
             if via == "http":
                 await simulator.send_http(endpoints, reports, sent)
+            elif via == "dci":
+                await simulator.send_dci(endpoints, reports, sent)
             else:
                 await simulator.send_kafka(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
                                            os.environ.get("SIKS_TOPIC_PREFIX", ""), reports, sent)

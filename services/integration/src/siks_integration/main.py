@@ -10,7 +10,8 @@ from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_integration
 from siks_integration.adapters import consumers
-from siks_integration.adapters.api import dukcapil, simulators, subscriptions
+from siks_integration.adapters.api import dci_crvs, dci_crvs_simulator, dukcapil, simulators, subscriptions
+from siks_integration.adapters.dci_crvs.client import run_crvs_subscriptions
 from siks_integration.adapters.delivery import run_deliveries
 from siks_integration.adapters.dtks_horizon import run_registry_horizon
 from siks_integration.adapters.postgres.uow import PostgresIntegrationUnitOfWork
@@ -21,8 +22,8 @@ definition = ServiceDefinition(
     description=siks_integration.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC, DUKCAPIL_TOPIC],
-    routers=[dukcapil.router, subscriptions.router],
-    simulator_routers=[simulators.router],
+    routers=[dukcapil.router, subscriptions.router, dci_crvs.router, dci_crvs.status_router],
+    simulator_routers=[simulators.router, dci_crvs_simulator.router],
     consumers=[
         ConsumerDefinition(name="dukcapil-inbound", topics=[DUKCAPIL_TOPIC], handler=consumers.apply_dukcapil_event,
                            unit_of_work=PostgresIntegrationUnitOfWork),
@@ -30,7 +31,7 @@ definition = ServiceDefinition(
                            unit_of_work=PostgresIntegrationUnitOfWork),
     ],
     # the consumer that keeps the copy of DTKS is named in adapters/postgres/horizon.py (MIRROR_CONSUMER)
-    workers=[run_deliveries, run_registry_horizon],
+    workers=[run_deliveries, run_registry_horizon, run_crvs_subscriptions],
 )
 
 create_app, __getattr__ = serve(definition)

