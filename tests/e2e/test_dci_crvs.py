@@ -74,7 +74,9 @@ async def subscribed(integration, tokens) -> list[dict]:
         return rows if sorted(r["reg_event_type"] for r in rows if r["status"] == "subscribed") == [
             "change_of_address", "death"] else None
 
-    return await eventually(confirmed, what="the registry's on-subscribe for death and change of address")
+    rows = await eventually(confirmed, what="the registry's on-subscribe for death and change of address")
+    assert [r["reason"] for r in rows if r["status"] == "subscribed"] == [None, None]
+    return rows
 
 
 async def registered(integration, event_type: str, record: dict) -> list[dict]:

@@ -99,10 +99,11 @@ async def on_subscribe(body: Envelope[Header, SubscribeResponse], actor: CrvsReg
         if answer.status in (RequestStatus.RECEIVED, RequestStatus.PENDING):
             continue  # not decided yet: another on-subscribe follows
         confirmed = answer.status == RequestStatus.SUCCEEDED and answer.subscriptions
-        reason = None if confirmed else " ".join(filter(None, (answer.status_reason_code, answer.status_reason_message)))
+        reason = None if confirmed else " ".join(
+            filter(None, (answer.status_reason_code, answer.status_reason_message))) or "rejected without a reason"
         known = await crvs_subscriptions.answered(
             pool, reference_id=answer.reference_id, standing=Standing.SUBSCRIBED if confirmed else Standing.REJECTED,
-            code=answer.subscriptions[0].code if confirmed else None, reason=reason or "rejected without a reason")
+            code=answer.subscriptions[0].code if confirmed else None, reason=reason)
         if not known:
             unknown.append(answer.reference_id)
     if unknown and len(unknown) == len(answers):
