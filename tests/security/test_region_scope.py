@@ -33,7 +33,8 @@ MISSING = {"nik": "3571011705809999", "household_id": str(uuid.uuid4()), "propos
            "entry_id": f"prelist-{uuid.uuid4()}", "visit_id": str(uuid.uuid4()), "region_code": "3571021001",
            "regency_code": "3506", "sha256": "0" * 64, "report_id": str(uuid.uuid4()),
            "subscription_id": str(uuid.uuid4()), "lks_id": "lks-none", "aid_proposal_id": str(uuid.uuid4())}
-SAME_FOR_BOTH = {"period": "2026-11", "service": "child"}  # a month, a kind of service: not objects
+SAME_FOR_BOTH = {"period": "2026-11", "service": "child", "program": "PKH"}
+"""Path parameters that name no object: a month, a kind of service, a programme."""
 
 
 def bearer(issuer, role: Role, region: str, subject: str = "someone") -> dict:
@@ -203,3 +204,37 @@ async def test_lks_routes_answer_another_region_alike_for_a_record_that_exists_a
         existing = {"lks_id": "lks-seed", "aid_proposal_id": aid["aid_proposal_id"], "report_id": report["report_id"],
                     "entry_id": listed["entry_ids"][0], "region_code": VILLAGE}
         assert await assert_no_oracle(client, local_issuer, existing) >= 9
+
+
+async def test_eligibility_routes_answer_another_region_alike_for_a_household_that_exists_and_one_that_does_not(
+        service_settings, local_issuer, topic_prefix):
+    import importlib
+
+    from siks_events import kafka
+    from siks_events.catalog.registry import TOPIC, HouseholdRegistered
+    from siks_events.pytest_plugin import eventually
+    from siks_events.store import RecordedEvent
+
+    settings = service_settings("eligibility")
+    app = importlib.import_module("siks_eligibility.main").create_app(settings)
+    household_id = str(uuid.uuid4())
+    registered = HouseholdRegistered(household_id=household_id, kk_number=KK, region_code=VILLAGE, address="Jl. 1",
+                                     members=(HEAD,))
+    recorded = RecordedEvent(position=1, stream_id=household_id, version=1, event_id=str(uuid.uuid4()),
+                             type=registered.type, topic=TOPIC, subject=household_id,
+                             data=registered.model_dump(mode="json"), metadata={"actor": "registry-test"},
+                             recorded_at=datetime.now(UTC))
+    async with serving(app) as client:
+        client.app = app
+        key, value, headers = recorded.envelope("/siks-ng/registry").to_kafka()
+        producer = kafka.new_producer(settings.kafka_bootstrap_servers)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic_prefix + TOPIC, key=key, value=value, headers=headers)
+        finally:
+            await producer.stop()
+        ministry = bearer(local_issuer, Role.MINISTRY, "")
+        await eventually(lambda: client.get(f"/v1/eligibility/households/{household_id}", headers=ministry),
+                         until=lambda answer: answer.status_code == 200, timeout=30)
+        existing = {"household_id": household_id, "region_code": VILLAGE, "regency_code": VILLAGE[:4]}
+        assert await assert_no_oracle(client, local_issuer, existing) >= 3

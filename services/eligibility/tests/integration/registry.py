@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from siks_events.catalog.registry import MemberDeceased
-
 from siks_events.model import Event
 
 from ..unit.test_reference import generate, to_events

@@ -21,7 +21,7 @@ async def _live(pool, served: int) -> dict:
             "positions": [dict(r) for r in await pool.fetch("SELECT * FROM consumer_positions ORDER BY 1, 2, 3")]}
 
 
-async def test_simulating_lower_decile_limits_counts_exactly_the_households_losing_eligibility_and_leaves_the_live_projection_untouched(
+async def test_simulating_lower_decile_limits_counts_exactly_the_households_losing_and_leaves_the_live_projection_untouched(
         lifecycle, publish):
     households = 300
     await publish(registry_log(households))

@@ -57,3 +57,50 @@ async def histories_near(connection: asyncpg.Connection, version: int, regency: 
         f"SELECT household_id FROM {tables.households} WHERE regency = $1"
         f" UNION SELECT household_id FROM {tables.events} WHERE type = $2", regency, HOUSEHOLD_MOVED)
     return await rows.histories(connection, tables, [r["household_id"] for r in candidates])
+
+
+def _ranked(tables: VersionTables) -> str:
+    """Every ranked household with its welfare rank in its regency: score ascending, ties by household id."""
+    return (f"SELECT household_id, row_number() OVER (PARTITION BY regency ORDER BY score, household_id) AS welfare_rank"
+            f" FROM {tables.households} WHERE score IS NOT NULL")
+
+
+async def served_decisions(connection: asyncpg.Connection, version: int, household_id: str) -> list[asyncpg.Record]:
+    """The served decisions about a household and its members, with welfare rank and whether each holds a slot."""
+    tables = VersionTables(version)
+    return await connection.fetch(
+        f"""SELECT d.*, r.welfare_rank, s.household_id IS NOT NULL AS holds_slot
+            FROM {tables.decisions} AS d
+            LEFT JOIN ({_ranked(tables)}) AS r USING (household_id)
+            LEFT JOIN eligibility_slots AS s
+                   ON s.program = d.program AND s.household_id = d.household_id AND s.nik = d.nik
+            WHERE d.household_id = $1 ORDER BY d.program, d.nik""", household_id)
+
+
+async def household_region(connection: asyncpg.Connection, version: int, household_id: str) -> str | None:
+    """The village code the served version places the household in; None if it does not know the household."""
+    return await connection.fetchval(
+        f"SELECT inputs->>'region_code' FROM {VersionTables(version).decisions} WHERE household_id = $1 LIMIT 1",
+        household_id)
+
+
+async def household_of(connection: asyncpg.Connection, version: int, nik: str) -> str | None:
+    """The household a person belongs to, as the served version decides them (an active membership first)."""
+    return await connection.fetchval(
+        f"SELECT household_id FROM {VersionTables(version).decisions} WHERE nik = $1"
+        " ORDER BY (inputs->>'status') = 'active' DESC, household_id LIMIT 1", nik)
+
+
+async def beneficiaries(connection: asyncpg.Connection, version: int, program: str, region_code: str, *,
+                        limit: int, offset: int) -> list[asyncpg.Record]:
+    """The eligible beneficiaries of a programme inside a region, per regency poorest first."""
+    tables = VersionTables(version)
+    return await connection.fetch(
+        f"""SELECT d.household_id, nullif(d.nik, '') AS nik, d.inputs->>'region_code' AS region_code, d.regency,
+                   r.welfare_rank, d.decile, s.household_id IS NOT NULL AS holds_slot
+            FROM {tables.decisions} AS d
+            JOIN ({_ranked(tables)}) AS r USING (household_id)
+            LEFT JOIN eligibility_slots AS s
+                   ON s.program = d.program AND s.regency = d.regency AND s.household_id = d.household_id AND s.nik = d.nik
+            WHERE d.program = $1 AND d.eligible AND d.inputs->>'region_code' LIKE $2 || '%'
+            ORDER BY d.regency, r.welfare_rank, d.nik LIMIT $3 OFFSET $4""", program, region_code, limit, offset)

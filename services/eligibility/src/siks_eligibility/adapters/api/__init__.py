@@ -1,0 +1,1 @@
+"""The eligibility service's HTTP API: answers from the served projection version, region-scoped by the token."""
