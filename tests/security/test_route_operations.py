@@ -10,7 +10,7 @@ from siks_events.auth import CurrentActor, Role
 from siks_events.permissions import PERMISSIONS, Operation, allowed_to, exempt, route_operations
 from siks_events.settings import Settings
 
-SERVICES = ("registry", "proposals", "verification", "integration", "lks", "eligibility")
+SERVICES = ("registry", "proposals", "verification", "integration", "lks")
 
 
 @pytest.fixture
@@ -63,7 +63,8 @@ def test_the_dukcapil_and_bpjs_accounts_may_call_only_their_own_endpoints():
     assert operations_of(Role.BPJS) == {Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE,
                                         Operation.SUBSCRIPTION_READ, Operation.DELIVERY_READ}
     assert operations_of(Role.DCI_PARTNER) == {Operation.SUBSCRIPTION_CREATE, Operation.SUBSCRIPTION_READ,
-                                               Operation.DELIVERY_READ}
+                                               Operation.DELIVERY_READ, Operation.DCI_SEARCH, Operation.DCI_SUBSCRIBE,
+                                               Operation.DCI_NOTIFY, Operation.DCI_TXN_STATUS}
 
 
 def test_every_role_the_issue_names_exists_and_old_tokens_keep_their_role():

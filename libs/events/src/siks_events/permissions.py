@@ -29,6 +29,15 @@ class Operation(StrEnum):
     PERSON_READ = "person.read"
     ENROLMENT_CHANGE = "enrolment.change"
     STATEMENT_LETTER_ISSUE = "statement-letter.issue"
+    # registry as a DCI Social Registry
+    DCI_SEARCH = "dci.search"
+    """Search DTKS through the DCI registry API (sync or async), inside the partner's region."""
+    DCI_SUBSCRIBE = "dci.subscribe"
+    """Subscribe to and unsubscribe from DTKS events as DCI notifications."""
+    DCI_NOTIFY = "dci.notify"
+    DCI_TXN_STATUS = "dci.txn-status"
+    DCI_PARTNER_REGISTER = "dci-partner.register"
+    """Onboard a DCI partner: its callback base, public keys and what it may see."""
     # integration: Dukcapil, subscribers, BPJS
     DUKCAPIL_REPORT_SUBMIT = "dukcapil-report.submit"
     DUKCAPIL_REPORT_READ = "dukcapil-report.read"
@@ -77,11 +86,6 @@ class Operation(StrEnum):
     """Put PPKS records on a regency/city office's prelist to verify."""
     PPKS_READ = "ppks.read"
     PPKS_VERIFY = "ppks.verify"
-    # eligibility: programme eligibility, quotas and waiting lists (a projection of the registry)
-    ELIGIBILITY_READ = "eligibility.read"
-    """A household's or person's decisions with their explanation, the eligible per region, waiting lists, status."""
-    ELIGIBILITY_SIMULATE = "eligibility.simulate"
-    """Count who proposed decile limits would add and drop (reads the live projection, changes nothing)."""
 
 
 _OFFICES = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY}
@@ -98,6 +102,11 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.PERSON_READ: frozenset(_REGISTRY_READERS),
     Operation.ENROLMENT_CHANGE: frozenset(_REGISTRY_WRITERS),
     Operation.STATEMENT_LETTER_ISSUE: frozenset(_REGISTRY_WRITERS),
+    Operation.DCI_SEARCH: frozenset({Role.DCI_PARTNER, Role.SYSTEM}),
+    Operation.DCI_SUBSCRIBE: frozenset({Role.DCI_PARTNER, Role.SYSTEM}),
+    Operation.DCI_NOTIFY: frozenset({Role.DCI_PARTNER, Role.SYSTEM}),
+    Operation.DCI_TXN_STATUS: frozenset({Role.DCI_PARTNER, Role.SYSTEM}),
+    Operation.DCI_PARTNER_REGISTER: frozenset({Role.MINISTRY, Role.SYSTEM}),
     # System accounts call only their own endpoints: Dukcapil sends and follows its reports, BPJS follows
     # its notifications and subscribes; neither reads DTKS directly.
     Operation.DUKCAPIL_REPORT_SUBMIT: frozenset({Role.DUKCAPIL, Role.SYSTEM}),
@@ -138,18 +147,16 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.PPKS_LIST: frozenset({Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.DIRECTORATE_LKS}),
     Operation.PPKS_READ: frozenset(_LKS_OFFICES | {Role.MINISTRY, Role.AUDITOR}),
     Operation.PPKS_VERIFY: frozenset({Role.DISTRICT_OFFICE}),
-    Operation.ELIGIBILITY_READ: frozenset(_REGISTRY_READERS),
-    Operation.ELIGIBILITY_SIMULATE: frozenset(_OFFICES),
 }
 
 
 RECORD_NO_EVENT = frozenset({
-    Operation.ELIGIBILITY_READ, Operation.ELIGIBILITY_SIMULATE,
     Operation.PROPOSAL_READ, Operation.PRELIST_READ, Operation.VISIT_READ, Operation.HOUSEHOLD_READ,
     Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
     Operation.SUBSCRIPTION_READ, Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ,
     Operation.AID_PROPOSAL_READ, Operation.LKS_DOCUMENT_UPLOAD, Operation.MONITORING_REPORT_READ,
-    Operation.LKS_RECAP_READ, Operation.PPKS_READ, Operation.AUDIT_READ})
+    Operation.LKS_RECAP_READ, Operation.PPKS_READ, Operation.AUDIT_READ, Operation.DCI_SEARCH, Operation.DCI_SUBSCRIBE,
+    Operation.DCI_NOTIFY, Operation.DCI_TXN_STATUS, Operation.DCI_PARTNER_REGISTER})
 """Reads, and writes kept outside any event store (a subscription is a row of the integration service)."""
 
 EMITTING_ROLES: frozenset[Role] = frozenset({Role.SYSTEM}).union(
@@ -221,9 +228,10 @@ async def named_region(request: Request, region_code: str) -> str:
 
 
 EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/asyncapi.json", "/docs", "/redoc", "/v1/whoami",
-                "/v1/public/", "/v1/simulators/")
+                "/v1/public/", "/v1/simulators/", "/.well-known/")
 """Routes that declare no operation: health, the API documents, the token's own claims (`whoami`), the citizen
-self-check and letter verification, and stand-ins for partners (mounted only on the embedded stack)."""
+self-check and letter verification, published public keys (`/.well-known/jwks.json`), and stand-ins for partners
+(mounted only on the embedded stack)."""
 
 
 def exempt(path: str) -> bool:
