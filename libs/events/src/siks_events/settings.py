@@ -8,8 +8,9 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("registry", "proposals", "verification", "lks", "integration")
-DEFAULT_PORTS = {"registry": 8001, "proposals": 8002, "verification": 8003, "lks": 8004, "integration": 8005}
+SERVICES = ("registry", "proposals", "verification", "lks", "integration", "eligibility")
+DEFAULT_PORTS = {"registry": 8001, "proposals": 8002, "verification": 8003, "lks": 8004, "integration": 8005,
+                 "eligibility": 8006}
 
 
 class Settings(BaseSettings):
