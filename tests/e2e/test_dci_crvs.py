@@ -145,9 +145,8 @@ async def test_a_crvs_change_of_address_moves_the_person_to_the_new_village(crvs
     assert report["kind"] == "move" and report["history"][0]["data"]["to_region"] == NEW_VILLAGE
 
 
-def signed_by(key: SigningKey, message: dict) -> dict:
-    request = MessageHeader(message_id=new_id(), message_ts=now(), action="notify", sender_id="siks-ng.kemensos.go.id",
-                            total_count=1)
+def signed_by(key: SigningKey, message: dict, *, to: str = "siks-ng.kemensos.go.id") -> dict:
+    request = MessageHeader(message_id=new_id(), message_ts=now(), action="notify", sender_id=to, total_count=1)
     header = callback_header(request, action="notify", status=RequestStatus.SUCCEEDED, sender_id=key.sender_id)
     return signed_answer(key, header, to_jsonable_python(message))
 
@@ -171,12 +170,13 @@ async def test_a_notification_without_a_valid_signature_or_token_is_refused_and_
     tampered["message"]["notify_event"][0]["data"]["reg_records"]["identifier"][0]["identifier_value"] = CHILD["nik"]
     forged = signed_by(SigningKey.generate(registry_key.sender_id), genuine["message"])
     unsigned = {k: v for k, v in genuine.items() if k != "signature"}
-    answers = {name: await integration.post(NOTIFY, json=body, headers=dukcapil)
-               for name, body in [("tampered", tampered), ("forged", forged), ("unsigned", unsigned)]}
+    elsewhere = signed_by(registry_key, genuine["message"], to="bpjs-kesehatan.go.id")
+    answers = {name: await integration.post(NOTIFY, json=body, headers=dukcapil) for name, body in [
+        ("tampered", tampered), ("forged", forged), ("unsigned", unsigned), ("for another", elsewhere)]}
     assert {name: (a.status_code, a.json()["message"]["ack_status"], a.json()["message"]["error"]["code"])
             for name, a in answers.items()} == {
         "tampered": (400, "ERR", "err.signature.invalid"), "forged": (400, "ERR", "err.signature.invalid"),
-        "unsigned": (400, "ERR", "err.signature.missing")}
+        "unsigned": (400, "ERR", "err.signature.missing"), "for another": (400, "ERR", "err.receiver_id.invalid")}
 
     no_token = await integration.post(NOTIFY, json=genuine)
     assert no_token.status_code == 401 and no_token.json()["errors"][0]["code"] == "err.request.unauthorized"

@@ -74,16 +74,23 @@ async def registry_keys(settings: CrvsSettings, *, fresh: bool = False) -> Jwks:
 
 
 async def check_sender(body: dict[str, Any], settings: CrvsSettings) -> None:
-    """Refuse a message that is not signed by the configured registry with one of its published keys."""
+    """Refuse a message that is not the configured registry's to us, signed with one of its published keys."""
     header = body.get("header") if isinstance(body.get("header"), dict) else {}
     if header.get("sender_id") != settings.sender_id:
         raise DciRejected(ErrorCode.SENDER_ID_INVALID, "messages are taken only from the configured CRVS registry")
+    if header.get("receiver_id") not in (None, "", settings.client_id):
+        raise DciRejected(ErrorCode.RECEIVER_ID_INVALID, f"this is {settings.client_id}, not {header['receiver_id']}")
     signature, message = body.get("signature"), body.get("message")
     try:
-        verify(signature, header, message, await registry_keys(settings))
-    except SignatureInvalid:
-        # A key rotated since we read the registry's keys verifies once they are read again.
-        verify(signature, header, message, await registry_keys(settings, fresh=True))
+        try:
+            verify(signature, header, message, await registry_keys(settings))
+        except SignatureInvalid:
+            # A key rotated since we read the registry's keys verifies once they are read again.
+            verify(signature, header, message, await registry_keys(settings, fresh=True))
+    except DciRejected as refused:
+        log.warning("a message claiming to be the CRVS registry's was refused",
+                    extra={"message_id": header.get("message_id"), "code": refused.code, "reason": refused.message})
+        raise
 
 
 def subscription_request(settings: CrvsSettings, event_types: list[str]) -> tuple[SubscribeRequest, dict[str, str]]:
