@@ -86,6 +86,11 @@ class Operation(StrEnum):
     """Put PPKS records on a regency/city office's prelist to verify."""
     PPKS_READ = "ppks.read"
     PPKS_VERIFY = "ppks.verify"
+    # eligibility: programme eligibility, quotas and waiting lists (a projection of the registry)
+    ELIGIBILITY_READ = "eligibility.read"
+    """A household's or person's decisions with their explanation, the eligible per region, waiting lists, status."""
+    ELIGIBILITY_SIMULATE = "eligibility.simulate"
+    """Count who proposed decile limits would add and drop (reads the live projection, changes nothing)."""
 
 
 _OFFICES = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY}
@@ -147,10 +152,13 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.PPKS_LIST: frozenset({Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.DIRECTORATE_LKS}),
     Operation.PPKS_READ: frozenset(_LKS_OFFICES | {Role.MINISTRY, Role.AUDITOR}),
     Operation.PPKS_VERIFY: frozenset({Role.DISTRICT_OFFICE}),
+    Operation.ELIGIBILITY_READ: frozenset(_REGISTRY_READERS),
+    Operation.ELIGIBILITY_SIMULATE: frozenset(_OFFICES),
 }
 
 
 RECORD_NO_EVENT = frozenset({
+    Operation.ELIGIBILITY_READ, Operation.ELIGIBILITY_SIMULATE,
     Operation.PROPOSAL_READ, Operation.PRELIST_READ, Operation.VISIT_READ, Operation.HOUSEHOLD_READ,
     Operation.PERSON_READ, Operation.DUKCAPIL_REPORT_READ, Operation.NIK_CHECK, Operation.DELIVERY_READ,
     Operation.SUBSCRIPTION_READ, Operation.BPJS_NOTIFICATION_READ, Operation.SUBSCRIPTION_CREATE, Operation.LKS_READ,
