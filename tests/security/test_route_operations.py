@@ -10,7 +10,7 @@ from siks_events.auth import CurrentActor, Role
 from siks_events.permissions import PERMISSIONS, Operation, allowed_to, exempt, route_operations
 from siks_events.settings import Settings
 
-SERVICES = ("registry", "proposals", "verification", "integration", "lks")
+SERVICES = ("registry", "proposals", "verification", "integration", "lks", "eligibility")
 
 
 @pytest.fixture
