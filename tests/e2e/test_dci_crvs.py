@@ -17,11 +17,13 @@ import pytest
 import uvicorn
 from pydantic_core import to_jsonable_python
 from siks_events.auth import Role
-from siks_events.dci import SigningKey, callback_header, signed_answer
+from siks_events.dci import Jwks, SigningKey, callback_header, signed_answer
 from siks_events.dci.envelope import MessageHeader, RequestStatus, new_id, now
 from siks_events.devstack import free_port
 from siks_events.pytest_plugin import serving
 from siks_integration.adapters.api.dci_crvs_simulator import death_record, move_record
+from siks_integration.adapters.dci_crvs.client import signing_key
+from siks_integration.settings import CrvsSettings
 
 from .conftest import eventually
 from .test_death_report_flow import (
@@ -101,6 +103,8 @@ async def test_a_crvs_death_notified_again_and_again_deactivates_the_person_exac
     registry, integration = crvs
     await register_family(registry, tokens, [{"nik": WIFE["nik"], "program": "PKH", "start_date": "2025-01-01"}])
     await subscribed(integration, tokens)
+    published = Jwks.from_json((await integration.get("/.well-known/jwks.json")).json())
+    assert list(published.keys) == [signing_key(CrvsSettings()).key_id]  # what the registry checks our requests with
 
     first = await registered(integration, "death", the_death_of(WIFE, "3571-KM-0100"))
     assert [(n["status_code"], n["answer"]["message"]["ack_status"]) for n in first] == [(200, "ACK")]

@@ -22,7 +22,7 @@ definition = ServiceDefinition(
     description=siks_integration.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
     topics=[TOPIC, DUKCAPIL_TOPIC],
-    routers=[dukcapil.router, subscriptions.router, dci_crvs.router, dci_crvs.status_router],
+    routers=[dukcapil.router, subscriptions.router, dci_crvs.router, dci_crvs.status_router, dci_crvs.jwks_router],
     simulator_routers=[simulators.router, dci_crvs_simulator.router],
     consumers=[
         ConsumerDefinition(name="dukcapil-inbound", topics=[DUKCAPIL_TOPIC], handler=consumers.apply_dukcapil_event,

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from siks_events.catalog.dukcapil import DukcapilDeathRecorded
 from siks_events.dci import (
+    WELL_KNOWN_JWKS_PATH,
     Acknowledgement,
     AckStatus,
     CallbackHeader,
@@ -36,7 +37,7 @@ from siks_events.http import cause_for
 from siks_events.permissions import Operation, allowed_to
 
 from siks_integration.adapters.api.deps import Pool, national
-from siks_integration.adapters.dci_crvs.client import check_sender
+from siks_integration.adapters.dci_crvs.client import check_sender, signing_key
 from siks_integration.adapters.dci_crvs.vital_events import Untranslatable, translate
 from siks_integration.adapters.postgres import crvs_subscriptions
 from siks_integration.adapters.postgres.crvs_subscriptions import Standing
@@ -46,6 +47,7 @@ from siks_integration.settings import CrvsSettings
 
 router = APIRouter(prefix="/v1/dci/crvs", tags=["dci-crvs"], route_class=DciRoute)
 status_router = APIRouter(prefix="/v1/dci/crvs", tags=["dci-crvs"])
+jwks_router = APIRouter(tags=["dci-crvs"])
 log = logging.getLogger("siks.integration.dci-crvs")
 
 CrvsRegistry = allowed_to(Operation.DUKCAPIL_REPORT_SUBMIT)
@@ -134,3 +136,9 @@ class CrvsSubscriptionPublic(BaseModel):
 async def list_subscriptions(pool: Pool, actor: SubscriptionsReader):
     """Our subscriptions to the civil registry's vital events, oldest first, as it answered them."""
     return [CrvsSubscriptionPublic(**dict(row)) for row in await crvs_subscriptions.listed(pool)]
+
+
+@jwks_router.get(WELL_KNOWN_JWKS_PATH, summary="The public keys that verify our DCI requests to the civil registry")
+async def jwks() -> dict:
+    """Our signing key's public half (RFC 7517), for the CRVS registry to check our subscriptions with."""
+    return signing_key(CrvsSettings()).jwks()
