@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from siks_registry.adapters.bulk.generator import generate
-from siks_registry.adapters.bulk.merge import merge, merge_streamed
+from siks_registry.adapters.bulk.merge import _Parts, merge, merge_streamed
 
 PARTS = 7
 
@@ -49,7 +49,8 @@ def test_a_merge_in_parts_decides_what_the_merge_in_memory_decides(island_files,
     assert any(r.nik == "12345" for r in whole.rejected)
 
 
-def test_a_merge_in_parts_keeps_its_rows_on_disk_not_in_memory(island_files, tmp_path):
+def test_a_merge_in_parts_keeps_its_rows_on_disk_not_in_memory(island_files, tmp_path, monkeypatch):
+    monkeypatch.setattr(_Parts, "CHUNK", 16)  # these files are small: spill them in small chunks
     streamed = merge_streamed(island_files, spill_folder=tmp_path, parts=PARTS)
     spilled = sorted(tmp_path.iterdir())
     assert len(spilled) == 2 * PARTS

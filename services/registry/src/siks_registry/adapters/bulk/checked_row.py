@@ -48,12 +48,17 @@ class CheckedRow:
     @property
     def has_valid_nik_shape(self) -> bool:
         """Whether the NIK is 16 digits, so rows can be grouped by it."""
-        return _SIXTEEN_DIGITS.match(self.nik) is not None
+        return has_nik_shape(self.nik)
 
     @property
     def has_valid_kk_shape(self) -> bool:
         """Whether the KK number is 16 digits, so rows can be grouped into a household by it."""
         return _SIXTEEN_DIGITS.match(self.kk_number) is not None
+
+
+def has_nik_shape(nik: str) -> bool:
+    """Whether a NIK as written (stripped) is 16 digits, so rows can be grouped by it."""
+    return _SIXTEEN_DIGITS.match(nik) is not None
 
 
 def name_key(full_name: str) -> str:

@@ -18,9 +18,9 @@ from typing import Literal, NamedTuple
 
 from siks_events.catalog.registry import Location, Person, Program
 
-from siks_registry.adapters.bulk.checked_row import CheckedRow, ProgramStart, check_row
+from siks_registry.adapters.bulk.checked_row import CheckedRow, ProgramStart, check_row, has_nik_shape
 from siks_registry.adapters.bulk.collector import cycle_collector_paused
-from siks_registry.adapters.bulk.csv_format import read_rows
+from siks_registry.adapters.bulk.csv_format import SourceRow, read_rows
 
 ConflictField = Literal["full_name", "birth_date", "kk_number", "region_code"]
 
@@ -108,10 +108,11 @@ _Seen = tuple[int, int]
 
 
 class _PersonRow(NamedTuple):
+    """A row as read, waiting for its NIK's part: it is checked there, once, with the NIK's other rows."""
+
     seen: _Seen
     nik: str
-    sighting: _Sighting
-    person: Person | None
+    source: tuple  # a SourceRow's fields: a slotted dataclass pickles field by field, several times slower
 
 
 class _HouseholdRow(NamedTuple):
@@ -141,35 +142,37 @@ class _Parts:
     ever held in memory, which bounds the merge's memory by the part's size instead of the input's.
     """
 
+    CHUNK = 2000  # records pickled at once: one pickle call per record cost more than the merge itself
+
     def __init__(self, count: int, folder: Path | None, name: str) -> None:
         self.count = count
-        self._lists: list[list] | None = [[] for _ in range(count)] if folder is None else None
+        self._pending: list[list] = [[] for _ in range(count)]
         # open for the merge's whole read of the input, closed by `take` and `close`
         self._files = [] if folder is None else [
             open(folder / f"{name}-{i}.pickle", "w+b") for i in range(count)]  # noqa: SIM115
 
     def add(self, key: str, record: tuple) -> None:
         index = zlib.crc32(key.encode()) % self.count
-        if self._lists is not None:
-            self._lists[index].append(record)
-        else:
-            pickle.dump(record, self._files[index], protocol=pickle.HIGHEST_PROTOCOL)
+        pending = self._pending[index]
+        pending.append(record)
+        if self._files and len(pending) >= self.CHUNK:
+            pickle.dump(pending, self._files[index], protocol=pickle.HIGHEST_PROTOCOL)
+            pending.clear()
 
     def take(self, index: int) -> list:
         """The part's records in the order added, given up by the parts (a part is read once)."""
-        if self._lists is not None:
-            records, self._lists[index] = self._lists[index], []
-            return records
+        pending, self._pending[index] = self._pending[index], []
+        if not self._files:
+            return pending
         spill = self._files[index]
-        spill.flush()
-        spill.seek(0)
-        records = []
+        records: list = []
         with spill:
+            spill.seek(0)
             while True:
                 try:
-                    records.append(pickle.load(spill))
+                    records += pickle.load(spill)
                 except EOFError:
-                    return records
+                    return records + pending
 
     def close(self) -> None:
         for spill in self._files:
@@ -243,7 +246,7 @@ def merge_streamed(files: Sequence[Path], *, spill_folder: Path | None = None, p
         with cycle_collector_paused():
             for file_index, path in enumerate(paths):
                 for source in read_rows(path):
-                    _sort_row(check_row(source), file_index, by_nik, by_kk, result)
+                    _sort_row(source, file_index, by_nik, by_kk, result)
                     if progress is not None:
                         progress(1)
             for index in range(parts):
@@ -260,20 +263,24 @@ def merge_streamed(files: Sequence[Path], *, spill_folder: Path | None = None, p
     return result
 
 
-def _sort_row(row: CheckedRow, file_index: int, by_nik: _Parts, by_kk: _Parts, result: StreamedMerge) -> None:
-    """Send one checked row to its person's part and its household's part, in file order."""
+def _sort_row(source: SourceRow, file_index: int, by_nik: _Parts, by_kk: _Parts, result: StreamedMerge) -> None:
+    """Send one row to its person's part, in file order; a row without a NIK is judged alone, here."""
     result.rows_read += 1
-    seen = (file_index, row.line)
+    seen = (file_index, source.line)
+    nik = source.fields["nik"].strip()
+    if has_nik_shape(nik):
+        by_nik.add(nik, _PersonRow(seen, nik, (source.file, source.line, source.fields, source.problem)))
+        return
+    row = check_row(source)
+    _list_household(row, seen, by_kk)
+    result.rejected.append(RejectedRow(row.file, row.line, row.nik, row.reasons))
+
+
+def _list_household(row: CheckedRow, seen: _Seen, by_kk: _Parts) -> None:
+    """What the row says of its household (KK), for the household's part."""
     if row.has_valid_kk_shape:
         by_kk.add(row.kk_number, _HouseholdRow(seen, row.kk_number, row.file, row.line, row.region_code, row.address,
                                                row.location))
-    if not row.has_valid_nik_shape:
-        # without a NIK the row cannot be matched to anyone, so it is judged alone
-        result.rejected.append(RejectedRow(row.file, row.line, row.nik, row.reasons))
-        return
-    by_nik.add(row.nik, _PersonRow(seen, row.nik, _Sighting(
-        row.file, row.line, row.full_name, row.name_key, row.birth_date, row.kk_number, row.programs, row.reasons,
-    ), row.person))
 
 
 def _decide_persons(rows: list[_PersonRow], by_kk: _Parts, result: StreamedMerge) -> None:
@@ -281,11 +288,15 @@ def _decide_persons(rows: list[_PersonRow], by_kk: _Parts, result: StreamedMerge
     sightings: dict[str, list[_Sighting]] = {}
     first: dict[str, _Seen] = {}
     persons: dict[str, Person] = {}  # the first row's record of each NIK that has one
-    for row in rows:
-        sightings.setdefault(row.nik, []).append(row.sighting)
-        first.setdefault(row.nik, row.seen)
+    for seen, nik, source in rows:
+        row = check_row(SourceRow(*source))
+        _list_household(row, seen, by_kk)
+        sightings.setdefault(nik, []).append(_Sighting(
+            row.file, row.line, row.full_name, row.name_key, row.birth_date, row.kk_number, row.programs, row.reasons,
+        ))
+        first.setdefault(nik, seen)
         if row.person is not None:
-            persons.setdefault(row.nik, row.person)
+            persons.setdefault(nik, row.person)
     for nik, seen in sightings.items():
         found = _person_conflicts(nik, seen)
         if found:
@@ -306,10 +317,11 @@ def _households(by_kk: _Parts, result: StreamedMerge, names: list[str]) -> Itera
         for index in range(by_kk.count):
             drafts: dict[str, _HouseholdDraft] = {}
             members: list[_Member] = []
+            listings: list[_HouseholdRow] = []
             for record in by_kk.take(index):
-                if isinstance(record, _Member):
-                    members.append(record)
-                    continue
+                (members if isinstance(record, _Member) else listings).append(record)
+            # the persons' parts listed households in their own order: the first listing in the files decides
+            for record in sorted(listings, key=lambda listing: listing.seen):
                 draft = drafts.get(record.kk_number)
                 if draft is None:
                     draft = drafts[record.kk_number] = _HouseholdDraft(record, {})
