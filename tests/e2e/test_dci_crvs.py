@@ -41,7 +41,7 @@ NOTIFY = "/v1/dci/crvs/registry/notify"
 
 
 @pytest.fixture
-async def crvs(service_settings, monkeypatch, tmp_path):
+async def crvs(service_settings, monkeypatch):
     """The registry (in process) and the integration service with the CRVS stand-in, on a port of its own."""
     from siks_integration.main import create_app as integration_app
     from siks_registry.main import create_app as registry_app
@@ -50,7 +50,6 @@ async def crvs(service_settings, monkeypatch, tmp_path):
     base = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("SIKS_DCI_CRVS_URL", f"{base}/v1/simulators/dci-crvs")
     monkeypatch.setenv("SIKS_DCI_CRVS_CALLBACK_URL", f"{base}/v1/dci/crvs")
-    monkeypatch.setenv("SIKS_DCI_CRVS_SIGNING_KEY_FILE", str(tmp_path / "dci-crvs-client.pem"))
     monkeypatch.setenv("SIKS_DCI_CRVS_POLL_SECONDS", "0.2")
     registry = registry_app(service_settings("registry"))
     integration = integration_app(service_settings("integration", simulators=True))
@@ -104,7 +103,8 @@ async def test_a_crvs_death_notified_again_and_again_deactivates_the_person_exac
     await register_family(registry, tokens, [{"nik": WIFE["nik"], "program": "PKH", "start_date": "2025-01-01"}])
     await subscribed(integration, tokens)
     published = Jwks.from_json((await integration.get("/.well-known/jwks.json")).json())
-    assert list(published.keys) == [signing_key(CrvsSettings()).key_id]  # what the registry checks our requests with
+    ours = await signing_key(integration.app.state.runtime.pool, CrvsSettings())
+    assert list(published.keys) == [ours.key_id]  # what the registry checks our subscriptions with
 
     first = await registered(integration, "death", the_death_of(WIFE, "3571-KM-0100"))
     assert [(n["status_code"], n["answer"]["message"]["ack_status"]) for n in first] == [(200, "ACK")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,7 +49,8 @@ class CrvsSettings(BaseSettings):
     client_id: str = "siks-ng.kemensos.go.id"
     """Our `sender_id` towards the registry."""
     signing_key_file: Path | None = None
-    """Our Ed25519 private key (PEM) that signs requests to the registry; created there on first use."""
+    """Our Ed25519 private key (PEM) that signs requests to the registry, e.g. a mounted secret; unset, the
+    service makes one on first use and keeps it in its database."""
     country_code: str = "ID"
     """The subscriptions' filter: vital events of residents of this country."""
     resubscribe_seconds: float = 60.0
@@ -60,7 +60,3 @@ class CrvsSettings(BaseSettings):
     @property
     def registry_jwks_url(self) -> str | None:
         return self.jwks_url or (f"{self.url.rstrip('/')}/.well-known/jwks.json" if self.url else None)
-
-    @property
-    def key_file(self) -> Path:
-        return self.signing_key_file or Path(os.environ.get("SIKS_HOME", ".siks")).resolve() / "keys" / "dci-crvs-client.pem"

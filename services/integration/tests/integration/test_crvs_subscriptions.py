@@ -32,3 +32,9 @@ async def test_items_the_registry_never_took_are_forgotten(pool):
     await crvs_subscriptions.withdrawn(pool, ["r-3"])
     assert await crvs_subscriptions.listed(pool) == []
     assert await crvs_subscriptions.missing(pool, ["death"], patience_seconds=60) == ["death"]
+
+
+async def test_our_signing_key_is_made_once_and_kept(pool):
+    first = await crvs_subscriptions.client_key(pool, "siks-ng.kemensos.go.id", "PEM-1")
+    again = await crvs_subscriptions.client_key(pool, "siks-ng.kemensos.go.id", "PEM-2")
+    assert (first, again) == ("PEM-1", "PEM-1")

@@ -139,6 +139,6 @@ async def list_subscriptions(pool: Pool, actor: SubscriptionsReader):
 
 
 @jwks_router.get(WELL_KNOWN_JWKS_PATH, summary="The public keys that verify our DCI requests to the civil registry")
-async def jwks() -> dict:
+async def jwks(pool: Pool) -> dict:
     """Our signing key's public half (RFC 7517), for the CRVS registry to check our subscriptions with."""
-    return signing_key(CrvsSettings()).jwks()
+    return (await signing_key(pool, CrvsSettings())).jwks()

@@ -107,13 +107,13 @@ async def _post(request: Request, url: str, body: dict) -> tuple[int | None, Any
         return None, repr(exc)
 
 
-def _from_our_subscriber(raw: dict, header: MessageHeader) -> None:
+async def _from_our_subscriber(request: Request, header: MessageHeader) -> None:
     """The stand-in knows one subscriber, our integration service, and checks its signature with our key."""
-    settings = CrvsSettings()
+    settings, raw = CrvsSettings(), await request.json()
     if header.sender_id != settings.client_id:
         raise DciRejected(ErrorCode.SENDER_ID_INVALID, f"{header.sender_id} is not a known subscriber")
-    verify(raw.get("signature"), raw.get("header") or {}, raw.get("message"),
-           Jwks.from_json(signing_key(settings).jwks()))
+    subscriber = await signing_key(request.app.state.runtime.pool, settings)
+    verify(raw.get("signature"), raw.get("header") or {}, raw.get("message"), Jwks.from_json(subscriber.jwks()))
     if not header.sender_uri:
         raise DciRejected(ErrorCode.SENDER_URI_INVALID, "a subscriber gives its sender_uri for callbacks")
 
@@ -137,7 +137,7 @@ async def jwks(request: Request) -> dict:
 @router.post("/registry/subscribe", response_model=Acknowledgement, response_model_exclude_none=True)
 async def subscribe(body: Envelope[MessageHeader, SubscribeRequest], request: Request):
     """Take a subscription; its confirmation follows at `{sender_uri}/registry/on-subscribe`."""
-    _from_our_subscriber(await request.json(), body.header)
+    await _from_our_subscriber(request, body.header)
     registry = await _registry(request)
     answers = []
     for item in body.message.subscribe_request if body.message else []:
@@ -167,7 +167,7 @@ async def subscribe(body: Envelope[MessageHeader, SubscribeRequest], request: Re
 @router.post("/registry/unsubscribe", response_model=Acknowledgement, response_model_exclude_none=True)
 async def unsubscribe(body: Envelope[MessageHeader, UnsubscribeRequest], request: Request):
     """End subscriptions; the answer follows at `{sender_uri}/registry/on-unsubscribe`."""
-    _from_our_subscriber(await request.json(), body.header)
+    await _from_our_subscriber(request, body.header)
     registry = await _registry(request)
     codes = body.message.subscription_codes if body.message else []
     ended = [registry.subscriptions.pop(code).code for code in codes if code in registry.subscriptions]

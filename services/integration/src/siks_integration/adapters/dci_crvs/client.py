@@ -39,16 +39,14 @@ JWKS_KEPT_SECONDS = 300.0
 TIMEOUT_SECONDS = 10.0
 
 
-def signing_key(settings: CrvsSettings) -> SigningKey:
-    """Our key for `client_id`, created in `key_file` the first time (kept, so the registry's copy stays valid)."""
-    path = settings.key_file
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = SigningKey.generate(settings.client_id)
-        path.touch(mode=0o600)
-        path.write_bytes(key.to_pem())
-        return key
-    return SigningKey.from_pem(settings.client_id, path.read_bytes())
+async def signing_key(pool: asyncpg.Pool, settings: CrvsSettings) -> SigningKey:
+    """Our key for `client_id`: from `signing_key_file` when one is configured (a mounted secret), else the
+    one kept in the database, made on first use; kept, so the registry's copy of our JWKS stays valid."""
+    if settings.signing_key_file is not None:
+        return SigningKey.from_pem(settings.client_id, settings.signing_key_file.read_bytes())
+    pem = await crvs_subscriptions.client_key(pool, settings.client_id,
+                                              SigningKey.generate(settings.client_id).to_pem().decode())
+    return SigningKey.from_pem(settings.client_id, pem.encode())
 
 
 _published: dict[str, tuple[Jwks, float]] = {}
@@ -114,7 +112,7 @@ async def subscribe(pool: asyncpg.Pool, settings: CrvsSettings, event_types: lis
     before sending (the on-subscribe callback may come first) and forgotten if it is not acknowledged."""
     assert settings.url, "no CRVS registry configured"
     message, items = subscription_request(settings, event_types)
-    body = signed_request(signing_key(settings), action="subscribe", message=message, receiver_id=settings.sender_id,
+    body = signed_request(await signing_key(pool, settings), action="subscribe", message=message, receiver_id=settings.sender_id,
                           sender_uri=settings.callback_url, total_count=len(items))
     await crvs_subscriptions.requested(pool, transaction_id=message.transaction_id, items=items)
     headers = {"Authorization": f"Bearer {settings.token}"} if settings.token else {}

@@ -55,3 +55,10 @@ async def missing(pool: asyncpg.Pool, event_types: list[str], *, patience_second
 
 async def listed(pool: asyncpg.Pool) -> list[asyncpg.Record]:
     return await pool.fetch("SELECT * FROM crvs_subscriptions ORDER BY requested_at, reference_id")
+
+
+async def client_key(pool: asyncpg.Pool, client_id: str, new_pem: str) -> str:
+    """Our signing key's PEM for `client_id`: the one kept, or `new_pem` kept from now on if there is none."""
+    await pool.execute("INSERT INTO crvs_client_keys (client_id, pem) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                       client_id, new_pem)
+    return await pool.fetchval("SELECT pem FROM crvs_client_keys WHERE client_id = $1", client_id)
