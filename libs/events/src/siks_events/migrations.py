@@ -16,6 +16,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from siks_events.database import asyncpg_dsn, checked_schema
+from siks_events.sealing import SecretSealer
 
 SHARED = Path(__file__).parent / "alembic"
 
@@ -30,9 +31,12 @@ def alembic_config(service_revisions: Path, url: str, schema: str) -> Config:
     return config
 
 
-def upgrade(service_revisions: Path, url: str, schema: str) -> None:
-    """Bring a service's schema to the newest shared and own revisions (blocking; run it in a thread)."""
-    command.upgrade(alembic_config(service_revisions, url, schema), "heads")
+def upgrade(service_revisions: Path, url: str, schema: str, *, sealer: SecretSealer | None = None) -> None:
+    """Bring a service's schema to the newest shared and own revisions (blocking; run it in a thread).
+    `sealer` lets a revision seal secrets stored in plain text before (`config.attributes["siks_sealer"]`)."""
+    config = alembic_config(service_revisions, url, schema)
+    config.attributes["siks_sealer"] = sealer
+    command.upgrade(config, "heads")
 
 
 def run_env() -> None:

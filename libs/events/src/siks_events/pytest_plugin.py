@@ -18,12 +18,16 @@ import pytest
 
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
+from siks_events.sealing import generate_key
 
 if TYPE_CHECKING:
     import httpx
 
     from siks_events.auth import LocalIssuer
 
+
+SECRETS_KEY = generate_key()
+"""Seals the stored secrets of every service under test (a test may pass its own `secrets_keys`)."""
 
 SESSION_TIMEOUT_MS = 2_000
 """Consumer groups in tests: a member that stopped without leaving holds a rejoin this long, not Kafka's 10 s."""
@@ -133,6 +137,7 @@ def service_settings(siks_stack: Stack, local_issuer, topic_prefix: str):
             kafka_partitions=3,
             kafka_session_timeout_ms=SESSION_TIMEOUT_MS,
             auth_public_key_file=local_issuer.public_key_file,
+            secrets_keys=SECRETS_KEY,
         )
         values.update(overrides)
         return Settings(service=service, **values)

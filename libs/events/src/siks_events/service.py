@@ -23,6 +23,7 @@ from siks_events.consumer import BatchHandler, Handler, IdempotentConsumer
 from siks_events.database import create_pool
 from siks_events.model import Cause
 from siks_events.relay import OutboxRelay
+from siks_events.sealing import SecretSealer
 from siks_events.settings import Settings
 from siks_events.uow import PostgresUnitOfWork
 
@@ -76,7 +77,8 @@ class Runtime:
 
     async def start(self) -> None:
         s, d = self.settings, self.definition
-        await asyncio.to_thread(migrations.upgrade, d.migrations, s.database_url, s.schema_name)
+        sealer = SecretSealer.from_settings(s) if s.secrets_keys else None
+        await asyncio.to_thread(migrations.upgrade, d.migrations, s.database_url, s.schema_name, sealer=sealer)
         self.pool = await create_pool(s.database_url, s.schema_name, min_size=s.db_pool_min_size,
                                       max_size=s.db_pool_max_size)
         # Every unit of work of this process waits this long for a connection, then answers 503.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("registry", "proposals", "verification", "lks", "integration", "eligibility")
@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     """Comma-separated origins whose browser pages may call the API; empty keeps CORS closed."""
     problem_base_uri: str = "urn:siks-ng:problem:"
+    secrets_keys: SecretStr | None = None
+    """Keys that seal stored secrets (subscribers' signing keys): URL-safe base64 of 32 bytes each,
+    comma-separated; the first seals, all open, so a new key goes first and an old one leaves once
+    nothing sealed under it remains. A service that keeps secrets refuses to store one without it."""
     client_address_header: str = ""
     """Where the caller's address is read when proxies of ours stand in front: `X-Forwarded-For` or
     `X-Real-IP`. Empty trusts no header and takes the connection's peer: any client can send these headers,

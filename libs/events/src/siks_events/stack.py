@@ -30,6 +30,7 @@ import httpx
 from siks_events.auth import LocalIssuer
 from siks_events.database import asyncpg_dsn
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, stop_process
+from siks_events.sealing import generate_key
 from siks_events.settings import DEFAULT_PORTS
 
 POSTGRES_PORT = 55432
@@ -65,6 +66,16 @@ def home() -> Path:
 
 def issuer() -> LocalIssuer:
     return LocalIssuer(home() / "keys")
+
+
+def secrets_key() -> str:
+    """The key that seals stored secrets on this machine's stack: made once, kept beside the issuer's keys."""
+    path = home() / "keys" / "secrets.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(generate_key())
+    return path.read_text().strip()
 
 
 def pid_file(name: str) -> Path:
@@ -196,6 +207,7 @@ class Stack:
             DATABASE_URL=self.database_url,
             KAFKA_BOOTSTRAP_SERVERS=self.bootstrap_servers,
             SIKS_AUTH_PUBLIC_KEY_FILE=str(keys.public_key_file),
+            SIKS_SECRETS_KEYS=os.environ.get("SIKS_SECRETS_KEYS") or secrets_key(),
             # partners stand in on one machine: BPJS acknowledges at the integration service's simulator
             SIKS_SIMULATORS="1",
         )

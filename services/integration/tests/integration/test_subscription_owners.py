@@ -10,6 +10,7 @@ import pytest
 from siks_events.auth import Role
 from siks_events.envelope import Envelope
 from siks_events.pytest_plugin import serving
+from siks_events.sealing import SecretSealer, generate_key
 from siks_integration.adapters.postgres import deliveries, subscriptions
 from siks_integration.main import create_app
 
@@ -80,7 +81,8 @@ def envelope(event_type: str) -> Envelope:
 async def test_an_event_is_queued_only_for_subscriptions_of_its_type_and_region(pool):
     async def subscription(event_types: list[str], region_prefix: str) -> str:
         subscription_id = str(uuid.uuid4())
-        await subscriptions.add(pool, subscription_id=subscription_id, subscriber="s", event_types=event_types,
+        await subscriptions.add(pool, SecretSealer.from_text(generate_key()), subscription_id=subscription_id,
+                                subscriber="s", event_types=event_types,
                                 region_prefix=region_prefix, callback_url="http://127.0.0.1:9/hook",
                                 secret="s" * 32, owner="someone")
         return subscription_id

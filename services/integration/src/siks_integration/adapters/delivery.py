@@ -12,8 +12,10 @@ import time
 
 import asyncpg
 import httpx
+from siks_events.sealing import SecretSealer
 
 from siks_integration.adapters.postgres.deliveries import BPJS
+from siks_integration.adapters.postgres.subscriptions import secret_context
 from siks_integration.settings import PartnerSettings
 
 log = logging.getLogger("siks.integration.delivery")
@@ -33,7 +35,8 @@ UPDATE outbound_deliveries d SET next_attempt_at = now() + interval '{LEASE_SECO
 FROM due WHERE d.delivery_id = due.delivery_id
 RETURNING d.delivery_id, d.kind, d.payload, d.attempts,
     (SELECT callback_url FROM subscriptions s WHERE s.subscription_id = d.subscription_id) AS callback_url,
-    (SELECT secret FROM subscriptions s WHERE s.subscription_id = d.subscription_id) AS secret
+    (SELECT secret FROM subscriptions s WHERE s.subscription_id = d.subscription_id) AS secret,
+    d.subscription_id
 """
 
 
@@ -49,9 +52,10 @@ def backoff(attempts: int, most: float) -> float:
 class DeliveryWorker:
     """Claims due deliveries (several workers may run: rows are leased), sends them, records the outcome."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: PartnerSettings, *, batch: int = 20) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: PartnerSettings, sealer: SecretSealer, *, batch: int = 20) -> None:
         self.pool = pool
         self.settings = settings
+        self.sealer = sealer
         self.batch = batch
 
     async def run(self) -> None:
@@ -63,6 +67,9 @@ class DeliveryWorker:
                 else:
                     await asyncio.sleep(self.settings.delivery_poll_seconds)
 
+    def _secret(self, row: asyncpg.Record) -> str:
+        return self.sealer.open(row["secret"], context=secret_context(row["subscription_id"]))
+
     async def _deliver(self, client: httpx.AsyncClient, row: asyncpg.Record) -> None:
         body = json.dumps(row["payload"], separators=(",", ":"), sort_keys=True).encode()
         headers = {"content-type": "application/json", DELIVERY_HEADER: str(row["delivery_id"])}
@@ -72,7 +79,7 @@ class DeliveryWorker:
             url = row["callback_url"]
             timestamp = str(int(time.time()))
             headers |= {"content-type": "application/cloudevents+json", TIMESTAMP_HEADER: timestamp,
-                        SIGNATURE_HEADER: sign(row["secret"], timestamp, body)}
+                        SIGNATURE_HEADER: sign(self._secret(row), timestamp, body)}
         status_code, error = None, None
         try:
             response = await client.post(url, content=body, headers=headers)
@@ -101,4 +108,4 @@ class DeliveryWorker:
 
 async def run_deliveries(runtime) -> None:
     """The service's delivery loop (a `ServiceDefinition` worker)."""
-    await DeliveryWorker(runtime.pool, PartnerSettings()).run()
+    await DeliveryWorker(runtime.pool, PartnerSettings(), SecretSealer.from_settings(runtime.settings)).run()

@@ -7,11 +7,12 @@ import re
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 from siks_events import catalog
 from siks_events.http import PageNumber, PageSize
 from siks_events.model import RegionCode
+from siks_events.sealing import SecretSealer
 
 from siks_integration.adapters.api.deps import (
     BpjsReader,
@@ -111,10 +112,11 @@ async def _with_attempts(pool, rows) -> list[Delivery]:
 
 
 @router.post("/v1/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
-async def subscribe(body: SubscriptionIn, pool: Pool, actor: Subscriber):
+async def subscribe(body: SubscriptionIn, pool: Pool, actor: Subscriber, request: Request):
     """Receive every future event of these types at the callback, signed with the secret."""
     subscription_id = str(uuid.uuid4())
-    await subscriptions.add(pool, subscription_id=subscription_id, subscriber=body.subscriber,
+    sealer = SecretSealer.from_settings(request.app.state.settings)
+    await subscriptions.add(pool, sealer, subscription_id=subscription_id, subscriber=body.subscriber,
                             event_types=body.event_types, region_prefix=body.region_prefix or "",
                             callback_url=str(body.callback_url), secret=body.secret, owner=actor.subject)
     return SubscriptionCreated(subscription_id=subscription_id)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncpg
+from siks_events.sealing import SecretSealer
 
 COLUMNS = "subscription_id, subscriber, event_types, region_prefix, callback_url, created_by AS owner, created_at"
 """What a subscription shows; never its secret."""
 
 
-async def add(pool: asyncpg.Pool, *, subscription_id: str, subscriber: str, event_types: list[str], region_prefix: str,
-              callback_url: str, secret: str, owner: str) -> None:
+def secret_context(subscription_id: str) -> str:
+    """What a subscription's sealed secret is bound to: copied to another subscription, it does not open."""
+    return f"subscriptions.secret:{subscription_id}"
+
+
+async def add(pool: asyncpg.Pool, sealer: SecretSealer, *, subscription_id: str, subscriber: str, event_types: list[str],
+              region_prefix: str, callback_url: str, secret: str, owner: str) -> None:
+    """Store a subscription; its secret only sealed."""
     await pool.execute(
         "INSERT INTO subscriptions (subscription_id, subscriber, event_types, region_prefix, callback_url, secret,"
         " created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        subscription_id, subscriber, event_types, region_prefix, callback_url, secret, owner)
+        subscription_id, subscriber, event_types, region_prefix, callback_url,
+        sealer.seal(secret, context=secret_context(subscription_id)), owner)
 
 
 async def find_owner(pool: asyncpg.Pool, subscription_id: str) -> str | None:
