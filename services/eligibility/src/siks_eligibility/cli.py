@@ -71,13 +71,16 @@ def run(on: AssessedOn = None) -> None:
 @app.command()
 def quota(program: Program, regency: Annotated[str, typer.Argument(help="the 4-digit regency code")],
           slots_: Annotated[int | None, typer.Argument(metavar="SLOTS", help="omit to remove the quota")] = None) -> None:
-    """Set a programme's quota of slots in a regency (or remove it); it binds from the regency's next reallocation."""
+    """Set a programme's quota of slots in a regency (or remove it) and reallocate the regency's slots under it."""
     if not (len(regency) == 4 and regency.isdigit()) or (slots_ is not None and slots_ < 0):
         raise typer.BadParameter("a regency is 4 digits and a quota is 0 or more")
 
     async def main() -> None:
         async with _lifecycle() as lifecycle:
             await slots.set_quota(lifecycle.pool, program, regency, slots_)
+            served = await versions.current(lifecycle.pool)
+            if served is not None:  # a raised quota grants at once; a lowered one evicts nobody
+                await lifecycle.reallocate(served, [regency])
             for row in await slots.all_quotas(lifecycle.pool):
                 console.print(f"{row['program']} {row['regency']}: {row['quota']}")
 

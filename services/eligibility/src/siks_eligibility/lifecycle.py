@@ -133,18 +133,22 @@ class Lifecycle:
         """Serve `version` from now on; the version served before is retired (its tables dropped) unless kept."""
         async with self.pool.acquire() as connection:
             before = await versions.switch(connection, version)
-            await self.reallocate_all(version)
+            await self.reallocate(version)
             if before is not None and before != version and drop_previous:
                 await versions.retire(connection, before)
         return before
 
-    async def reallocate_all(self, version: int) -> None:
-        """Bring every regency's slots in line with the served version's decisions (a rule change goes live here)."""
+    async def reallocate(self, version: int, regencies: list[str] | None = None) -> None:
+        """Bring the regencies' slots (default: every regency's) in line with version `version`'s decisions, if it is
+        the version served (a rule change goes live this way when a rebuilt version is switched in)."""
         projection = self.projection(await versions.get(self.pool, version))
         async with self.pool.acquire() as connection, connection.transaction():
-            regencies = sorted(set(await rows.all_regencies(connection, projection.tables))
-                               | set(await slots.regencies_held(connection)))
-            await projection.lock(connection, regencies)
+            if await versions.served_for_batch(connection) != version:
+                return
+            if regencies is None:
+                regencies = sorted(set(await rows.all_regencies(connection, projection.tables))
+                                   | set(await slots.regencies_held(connection)))
+            await projection.lock(connection, sorted(regencies))
             await projection.reallocate(connection, regencies)
 
 

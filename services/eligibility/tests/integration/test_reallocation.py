@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from siks_eligibility.adapters.postgres import slots
+from siks_eligibility.application import queries
 from siks_eligibility.domain.decision import Beneficiary
 from siks_eligibility.domain.quota import reallocate
 from siks_events.catalog.eligibility import EligibilityEnded, EligibilityGranted, EndReason, QuotaSlotReallocated
@@ -56,7 +57,7 @@ async def test_a_death_in_a_pkh_household_under_a_full_quota_gives_its_slot_to_t
     await slots.set_quota(lifecycle.pool, PKH, regency, quota)
     await publish(log)
 
-    async with running(lifecycle, on=ON) as (subscriber, _):
+    async with running(lifecycle, on=ON) as (subscriber, served):
         holders = set(await slots.holders(lifecycle.pool, PKH, regency))
         assert len(holders) == quota, "the quota is full"
         assert holders <= {d.beneficiary for d in eligible[regency]}
@@ -89,3 +90,10 @@ async def test_a_death_in_a_pkh_household_under_a_full_quota_gives_its_slot_to_t
         envelope = next(e for e in subscriber.received[heard_before:] if e.type == QuotaSlotReallocated.type)
         assert envelope.source == "/siks-ng/eligibility" and envelope.subject and envelope.time
         assert envelope.key == slots.stream_of(PKH, regency)  # one stream per programme and regency: one partition
+
+        # a raised quota gives the new slot to the first household now waiting
+        first_waiting = (await queries.waiting_list(lifecycle.pool, PKH, regency)).waiting[0].beneficiary
+        await slots.set_quota(lifecycle.pool, PKH, regency, quota + 1)
+        await lifecycle.reallocate(served, [regency])
+        assert set(await slots.holders(lifecycle.pool, PKH, regency)) == \
+            holders - {Beneficiary(died.household_id)} | {Beneficiary(slot.to_household_id), first_waiting}
