@@ -30,10 +30,9 @@ KUBERNETES_VERSION = "1.30.0"  # the oldest release the manifests target; kubern
 NAMESPACE = "siks"
 IMAGE = "ghcr.io/siks-ng/siks-ng"
 USER_ID = 10001  # deploy/Dockerfile's USER
-SERVICES = ("registry", "proposals", "verification", "lks", "integration")
-# worker -> (the module whose TOPIC it reads, the one whose TOPIC it publishes)
-PROJECTIONS = {"eligibility": ("siks_eligibility.lifecycle", "siks_events.catalog.eligibility")}
-DATABASES = (*SERVICES, *PROJECTIONS)
+SERVICES = ("registry", "proposals", "verification", "lks", "integration", "eligibility")
+# Consumer groups are "<service>.<consumer>"; the eligibility projection's are "eligibility-v<version>".
+GROUP_PREFIXES = {"eligibility": "eligibility-"}
 EVENT_TOPICS = {
     "siks.registry.events",
     "siks.proposals.events",
@@ -194,9 +193,6 @@ def test_pods_have_probes_requests_and_limits(overlay: str) -> None:
             resources = container["resources"]
             assert {"cpu", "memory"} <= resources["requests"].keys(), name
             assert {"cpu", "memory"} <= resources["limits"].keys(), name
-            if not container.get("ports"):
-                assert container["command"] == ["siks-eligibility", "run"], f"{name} serves no HTTP: probes needed"
-                continue
             assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, name
             assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name
             assert container["startupProbe"]["httpGet"]["path"] == "/healthz", name
@@ -284,11 +280,10 @@ def test_network_policies_allow_only_the_needed_traffic(overlay: str) -> None:
         assert all("podSelector" not in peer for rule in policy.get("ingress", []) for peer in rule["from"]), name
         component = pod_labels(deployment)["app.kubernetes.io/component"]
         expected = {"api": {("ingress-nginx", "http"), ("monitoring", "http")},  # requests, Prometheus
-                    "workers": {("monitoring", "http")},  # Prometheus scraping /metrics only
-                    "projection": set()}[component]
+                    "workers": {("monitoring", "http")}}[component]  # Prometheus scraping /metrics only
         assert allowed == expected, name
 
-    for database in DATABASES:
+    for database in SERVICES:
         (policy,) = [p for p in policies if p["podSelector"] == {"matchLabels": {"cnpg.io/cluster": f"siks-{database}"}}]
         peers = {json.dumps(peer, sort_keys=True) for rule in policy["ingress"] if {"port": 5432, "protocol": "TCP"}
                  in rule["ports"] for peer in rule["from"]}
@@ -331,7 +326,7 @@ def test_no_secret_is_committed() -> None:
         for cluster in of_kind(overlay, "Cluster").values():
             credentials = cluster["spec"].get("backup", {}).get("barmanObjectStore", {}).get("s3Credentials", {})
             referenced |= {ref["name"] for ref in credentials.values()}
-        generated = {f"siks-{d}-app" for d in DATABASES}  # CloudNativePG writes these
+        generated = {f"siks-{s}-app" for s in SERVICES}  # CloudNativePG writes these
         assert referenced - generated <= HAND_MADE_SECRETS, referenced - generated
         for name in referenced - generated:
             assert f"create secret generic {name}" in readme, f"README.md does not say how to create {name}"
@@ -379,24 +374,26 @@ def definition(service: str):
     return importlib.import_module(f"siks_{service}.main").definition
 
 
-def consumed_topics(service: str) -> set[str]:
-    if service in PROJECTIONS:
-        return {importlib.import_module(PROJECTIONS[service][0]).TOPIC}
-    return {topic for consumer in definition(service).consumers for topic in consumer.topics}
-
-
 def produced_topics(service: str) -> set[str]:
-    if service in PROJECTIONS:
-        return {importlib.import_module(PROJECTIONS[service][1]).TOPIC}
-    return set(definition(service).topics) - set(PARTNER_TOPICS)  # integration only makes sure Dukcapil's exists
+    """A service publishes its own catalogue's topic and no other."""
+    own = importlib.import_module(f"siks_events.catalog.{service}").TOPIC
+    assert own in definition(service).topics
+    return {own}
+
+
+def consumed_topics(service: str) -> set[str]:
+    """What its consumers read, and the other topics it makes sure exist at start-up: topics it reads outside a
+    ConsumerDefinition (integration: Dukcapil's; eligibility: the registry's, read by its projection worker)."""
+    d = definition(service)
+    return ({topic for consumer in d.consumers for topic in consumer.topics} | set(d.topics)) - produced_topics(service)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_workers_are_no_more_than_the_partitions_they_share(overlay: str) -> None:
     partitions = {topic_name(t): t["spec"]["partitions"] for t in of_kind(overlay, "KafkaTopic").values()}
     deployments = of_kind(overlay, "Deployment")
-    for service in (*SERVICES, *PROJECTIONS):
-        workers = deployments.get(f"{service}-workers") or deployments[service]
+    for service in SERVICES:
+        workers = deployments[f"{service}-workers"]
         if consumed_topics(service):
             assert workers["spec"]["replicas"] <= max(partitions[t] for t in consumed_topics(service)), service
 
@@ -410,7 +407,7 @@ def grants(user: dict) -> dict[tuple[str, str, str], set[str]]:
     return out
 
 
-@pytest.mark.parametrize("service", (*SERVICES, *PROJECTIONS))
+@pytest.mark.parametrize("service", SERVICES)
 def test_kafka_user_acls_match_what_the_service_produces_and_consumes(service: str) -> None:
     user = of_kind("production", "KafkaUser")[service]
     assert user["metadata"]["labels"]["strimzi.io/cluster"] == "siks-kafka"
@@ -423,14 +420,14 @@ def test_kafka_user_acls_match_what_the_service_produces_and_consumes(service: s
         expected[("topic", topic, "literal")] = {"Write", "Read", "Describe"}
     for topic in produced | consumed:  # a consumer of the service's own topic parks its dead letters too
         expected[("topic", dlq_topic(topic), "literal")] = {"Write", "Describe"}
-    if consumed:  # consumer groups are "<service>.<consumer>" (eligibility: "eligibility-v<version>")
-        expected[("group", f"{service}-" if service in PROJECTIONS else f"{service}.", "prefix")] = {"Read"}
+    if consumed:
+        expected[("group", GROUP_PREFIXES.get(service, f"{service}."), "prefix")] = {"Read"}
     assert grants(user) == expected
 
 
 def test_partners_write_only_their_own_topics() -> None:
     users = of_kind("production", "KafkaUser")
-    assert set(users) == {*SERVICES, *PROJECTIONS, *PARTNER_TOPICS.values()}
+    assert set(users) == {*SERVICES, *PARTNER_TOPICS.values()}
     for topic, partner in PARTNER_TOPICS.items():
         assert grants(users[partner]) == {("topic", topic, "literal"): {"Write", "Describe"}}
 
@@ -439,7 +436,7 @@ def test_partners_write_only_their_own_topics() -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-@pytest.mark.parametrize("database", DATABASES)
+@pytest.mark.parametrize("database", SERVICES)
 def test_each_service_has_its_own_database_and_backups(overlay: str, database: str) -> None:
     cluster = of_kind(overlay, "Cluster")[f"siks-{database}"]["spec"]
     assert cluster["bootstrap"]["initdb"] == {"database": database, "owner": database}
@@ -530,5 +527,5 @@ def test_one_multi_stage_non_root_image_for_every_service() -> None:
     assert re.findall(r"^COPY --from=(\S+)", dockerfile, re.M)
     (user,) = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
     assert user.split(":")[0] == str(USER_ID)
-    assert "./libs/events ./services/*" in dockerfile  # every package, the eligibility worker's too
-    assert {p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml")} == {*SERVICES, *PROJECTIONS}
+    assert "./libs/events ./services/*" in dockerfile  # every package
+    assert {p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml")} == set(SERVICES)
