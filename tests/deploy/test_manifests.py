@@ -112,6 +112,27 @@ def test_overlay_builds_into_namespaced_labelled_objects(overlay: str) -> None:
     assert set(of_kind(overlay, "Namespace")) == {NAMESPACE}
 
 
+def test_every_manifest_file_is_part_of_an_overlay() -> None:
+    reached: set[Path] = set()
+
+    def visit(directory: Path) -> None:
+        kustomization = directory / "kustomization.yaml"
+        reached.add(kustomization)
+        spec = yaml.safe_load(kustomization.read_text())
+        for entry in (*spec.get("resources", ()), *spec.get("components", ())):
+            path = (directory / entry).resolve()
+            if path.is_dir():
+                visit(path)
+            else:
+                assert path.is_file(), f"{kustomization.relative_to(K8S)} names {entry}, which does not exist"
+                reached.add(path)
+
+    for overlay in OVERLAYS:
+        visit(K8S / "overlays" / overlay)
+    unused = sorted(str(p.relative_to(K8S)) for p in K8S.rglob("*.yaml") if p.resolve() not in reached)
+    assert not unused, f"manifests no overlay builds: {unused}"
+
+
 def strict(schema: object) -> object:
     """A CRD schema that refuses unknown fields, as kubernetes-validate's strict mode does for built-in
     kinds (the API server would prune them silently)."""
