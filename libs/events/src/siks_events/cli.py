@@ -218,17 +218,31 @@ app.add_typer(audit, name="audit")
 @audit.command("verify")
 def audit_verify(service: Annotated[Service, typer.Option("--service", help="The service whose event store to check.")],
                  schema: SchemaOption = None) -> None:
-    """Recompute the service's event chain from its stored events; name the first broken link (exit 1)."""
-    from siks_events import chain
+    """Recompute the service's event chain from its stored events and check its signed checkpoints (with the keys
+    in SIKS_CHAIN_SIGNING_KEYS); name the first broken link or checkpoint (exit 1)."""
+    from siks_events import chain, checkpoints
 
-    async def check() -> tuple[int, chain.BrokenLink | None]:
+    keys = os.environ.get("SIKS_CHAIN_SIGNING_KEYS", "").strip()
+    signer = checkpoints.CheckpointSigner.from_text(keys) if keys else None
+
+    async def check():
         async with _service_pool(service.value, schema) as pool, pool.acquire() as connection:
-            return await chain.verify(connection)
+            checked, broken = await chain.verify(connection)
+            signed = await checkpoints.verify(connection, signer) if broken is None and signer else None
+            return checked, broken, signed
 
-    checked, broken = _run(check())
-    if broken is None:
-        typer.echo(f"the chain of {service.value} holds: {checked} events sealed, none altered")
+    checked, broken, signed = _run(check())
+    if broken is not None:
+        typer.echo(f"broken at position {broken.position} (stream {broken.stream_id}, version {broken.version},"
+                   f" link {broken.seq}): {broken.reason}; {checked} links before it hold")
+        raise typer.Exit(1)
+    if signed is None:
+        typer.echo(f"the chain of {service.value} holds: {checked} events sealed, none altered"
+                   " (checkpoints not checked: SIKS_CHAIN_SIGNING_KEYS is not set)")
         return
-    typer.echo(f"broken at position {broken.position} (stream {broken.stream_id}, version {broken.version},"
-               f" link {broken.seq}): {broken.reason}; {checked} links before it hold")
-    raise typer.Exit(1)
+    held, forged = signed
+    if forged is not None:
+        typer.echo(f"checkpoint {forged.seq} (region {forged.region}, up to link {forged.up_to_seq}) does not hold:"
+                   f" {forged.reason}; {held} checkpoints before it hold")
+        raise typer.Exit(1)
+    typer.echo(f"the chain of {service.value} holds: {checked} events sealed, none altered; {held} signed checkpoints hold")

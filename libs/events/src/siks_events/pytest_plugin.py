@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
+from siks_events import checkpoints, sealing
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
-from siks_events.sealing import generate_key
 
 if TYPE_CHECKING:
     import httpx
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     from siks_events.auth import LocalIssuer
 
 
-SECRETS_KEY = generate_key()
+SECRETS_KEY = sealing.generate_key()
 """Seals the stored secrets of every service under test (a test may pass its own `secrets_keys`)."""
+CHAIN_SIGNING_KEY = checkpoints.generate_key()
+"""Signs the chain checkpoints of every service under test."""
 
 SESSION_TIMEOUT_MS = 2_000
 """Consumer groups in tests: a member that stopped without leaving holds a rejoin this long, not Kafka's 10 s."""
@@ -138,6 +140,7 @@ def service_settings(siks_stack: Stack, local_issuer, topic_prefix: str):
             kafka_session_timeout_ms=SESSION_TIMEOUT_MS,
             auth_public_key_file=local_issuer.public_key_file,
             secrets_keys=SECRETS_KEY,
+            chain_signing_keys=CHAIN_SIGNING_KEY,
         )
         values.update(overrides)
         return Settings(service=service, **values)

@@ -114,8 +114,26 @@ CHAIN_DDL = [
     "CREATE TABLE chain_state (one boolean PRIMARY KEY DEFAULT true CHECK (one), watermark bigint NOT NULL)",
 ]
 
-EVENT_STORE_TABLES = ["chain_state", "event_chain", "dead_letters", "consumer_positions", "inbox", "relay_state",
-                      "events"]
+# Revision siks_events_0004: signed checkpoints of the chain, per region (see checkpoints.py).
+CHECKPOINT_DDL = [
+    """
+    CREATE TABLE chain_checkpoints (
+        seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        region       text        NOT NULL,
+        up_to_seq    bigint      NOT NULL,
+        chain_hash   bytea       NOT NULL,
+        region_hash  bytea       NOT NULL,
+        events       bigint      NOT NULL,
+        previous     bytea       NOT NULL,
+        signed_at    timestamptz NOT NULL,
+        key_id       text        NOT NULL,
+        signature    bytea       NOT NULL
+    )
+    """,
+]
+
+EVENT_STORE_TABLES = ["chain_checkpoints", "chain_state", "event_chain", "dead_letters", "consumer_positions", "inbox",
+                      "relay_state", "events"]
 
 
 def upgrade() -> None:
@@ -139,6 +157,13 @@ def upgrade_chain() -> None:
         op.execute(statement)
 
 
+def upgrade_checkpoints() -> None:
+    from alembic import op
+
+    for statement in CHECKPOINT_DDL:
+        op.execute(statement)
+
+
 def downgrade() -> None:
     from alembic import op
 
@@ -150,5 +175,5 @@ def downgrade() -> None:
 async def create_all(connection) -> None:
     """Create the tables directly (tests of the library itself, which has no alembic history)."""
     async with connection.transaction():
-        for statement in EVENT_STORE_DDL + BACKBONE_DDL + CHAIN_DDL:
+        for statement in EVENT_STORE_DDL + BACKBONE_DDL + CHAIN_DDL + CHECKPOINT_DDL:
             await connection.execute(statement)

@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from siks_events import asyncapi, chain, http, kafka, migrations, telemetry
+from siks_events import asyncapi, chain, checkpoints, http, kafka, migrations, telemetry
 from siks_events.auth import CurrentActor, TokenVerifier
 from siks_events.consumer import BatchHandler, Handler, IdempotentConsumer
 from siks_events.database import create_pool
@@ -102,6 +102,9 @@ class Runtime:
             )
             self._spawn(self.relay.run, "relay")
             self._spawn(lambda: chain.run_sealer(self.pool), "chain sealer")
+            if (signer := checkpoints.CheckpointSigner.from_settings(s)) is not None:
+                self._spawn(lambda: checkpoints.run_checkpointer(self.pool, signer, s.chain_checkpoint_seconds),
+                            "chain checkpointer")
         if s.consumers_enabled:
             for spec in d.consumers:
                 consumer = IdempotentConsumer(

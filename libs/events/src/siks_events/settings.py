@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     """Comma-separated origins whose browser pages may call the API; empty keeps CORS closed."""
     problem_base_uri: str = "urn:siks-ng:problem:"
+    chain_signing_keys: SecretStr | None = None
+    """Ed25519 keys (URL-safe base64 seeds, comma-separated; the first signs, all are checked) for the signed
+    checkpoints of the event chain; empty makes none, and `siks audit verify` then checks the chain alone."""
+    chain_checkpoint_seconds: float = Field(default=300.0, gt=0)
+    """How often each region's checkpoint is signed (when events were sealed since the last)."""
     secrets_keys: SecretStr | None = None
     """Keys that seal stored secrets (subscribers' signing keys): URL-safe base64 of 32 bytes each,
     comma-separated; the first seals, all open, so a new key goes first and an old one leaves once

@@ -27,10 +27,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from siks_events import checkpoints, sealing
 from siks_events.auth import LocalIssuer
 from siks_events.database import asyncpg_dsn
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, stop_process
-from siks_events.sealing import generate_key
 from siks_events.settings import DEFAULT_PORTS
 
 POSTGRES_PORT = 55432
@@ -68,13 +68,14 @@ def issuer() -> LocalIssuer:
     return LocalIssuer(home() / "keys")
 
 
-def secrets_key() -> str:
-    """The key that seals stored secrets on this machine's stack: made once, kept beside the issuer's keys."""
-    path = home() / "keys" / "secrets.key"
+def kept_key(name: str, make: Callable[[], str]) -> str:
+    """A key of this machine's stack (sealing stored secrets, signing checkpoints): made once, kept beside the
+    issuer's keys."""
+    path = home() / "keys" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
-        path.write_text(generate_key())
+        path.write_text(make())
     return path.read_text().strip()
 
 
@@ -207,7 +208,9 @@ class Stack:
             DATABASE_URL=self.database_url,
             KAFKA_BOOTSTRAP_SERVERS=self.bootstrap_servers,
             SIKS_AUTH_PUBLIC_KEY_FILE=str(keys.public_key_file),
-            SIKS_SECRETS_KEYS=os.environ.get("SIKS_SECRETS_KEYS") or secrets_key(),
+            SIKS_SECRETS_KEYS=os.environ.get("SIKS_SECRETS_KEYS") or kept_key("secrets.key", sealing.generate_key),
+            SIKS_CHAIN_SIGNING_KEYS=os.environ.get("SIKS_CHAIN_SIGNING_KEYS")
+            or kept_key("chain-signing.key", checkpoints.generate_key),
             # partners stand in on one machine: BPJS acknowledges at the integration service's simulator
             SIKS_SIMULATORS="1",
         )
