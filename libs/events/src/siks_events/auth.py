@@ -6,6 +6,7 @@ local issuer (an RSA key pair on disk) whose tokens `siks token` prints.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -110,6 +111,10 @@ class TokenVerifier:
             jwks_url=settings.auth_jwks_url,
             clock_skew_seconds=settings.auth_clock_skew_seconds,
         )
+
+    def remembers(self, token: str) -> bool:
+        """Whether this token was verified before (its validity window is still checked on use)."""
+        return token in self._verified
 
     def verify(self, token: str) -> Actor:
         """The actor a token names; raises Unauthenticated with the reason."""
@@ -221,7 +226,12 @@ async def current_actor(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("this endpoint needs a bearer token (Authorization: Bearer <jwt>)")
     verifier: TokenVerifier = request.app.state.token_verifier
-    actor = verifier.verify(credentials.credentials)
+    token = credentials.credentials
+    if verifier.jwks is not None and not verifier.remembers(token):
+        # a new token may send PyJWKClient to the issuer's JWKS over blocking HTTP: not on the event loop
+        actor = await asyncio.to_thread(verifier.verify, token)
+    else:
+        actor = verifier.verify(token)
     request.state.actor = actor
     return actor
 
