@@ -18,6 +18,7 @@ from siks_events.relay import OutboxRelay
 
 from siks_eligibility import worker
 from siks_eligibility.adapters.postgres import slots, versions
+from siks_eligibility.application.backtest import backtest as run_backtest
 from siks_eligibility.application.simulation import simulate_decile_limits
 from siks_eligibility.lifecycle import Lifecycle, Progress
 from siks_eligibility.settings import EligibilitySettings
@@ -109,17 +110,23 @@ def rebuild(on: AssessedOn = None,
     asyncio.run(main())
 
 
+def _limits(items: list[str]) -> dict[Program, int]:
+    """PROGRAM=DECILE arguments as decile limits per programme."""
+    try:
+        proposed = {Program(name.upper()): int(limit) for name, _, limit in (item.partition("=") for item in items)}
+    except ValueError as exc:
+        raise typer.BadParameter(f"write PROGRAM=DECILE with a programme of {[p.value for p in Program]}") from exc
+    if not all(1 <= limit <= 10 for limit in proposed.values()):
+        raise typer.BadParameter("a decile limit is 1 to 10")
+    return proposed
+
+
 @app.command()
 def simulate(limits: Annotated[list[str], typer.Argument(metavar="PROGRAM=DECILE...",
                                                          help="proposed decile limits, e.g. PKH=3 SEMBAKO=2")]) -> None:
     """Count, per regency and programme, the households the proposed decile limits would add and drop (the served
     version is read, never changed)."""
-    try:
-        proposed = {Program(name.upper()): int(limit) for name, _, limit in (item.partition("=") for item in limits)}
-    except ValueError as exc:
-        raise typer.BadParameter(f"write PROGRAM=DECILE with a programme of {[p.value for p in Program]}") from exc
-    if not all(1 <= limit <= 10 for limit in proposed.values()):
-        raise typer.BadParameter("a decile limit is 1 to 10")
+    proposed = _limits(limits)
 
     async def main() -> None:
         async with _lifecycle() as lifecycle:
@@ -131,6 +138,31 @@ def simulate(limits: Annotated[list[str], typer.Argument(metavar="PROGRAM=DECILE
             for shift in found.shifts:
                 console.print(f"{shift.regency} {shift.program.value}: +{shift.households_gaining}"
                               f" -{shift.households_losing} households")
+
+    asyncio.run(main())
+
+
+@app.command()
+def backtest(months: Annotated[int, typer.Option(min=1, max=120, help="month ends to assess")] = 12,
+             until: Annotated[datetime | None, typer.Option(
+                 formats=["%Y-%m-%d"], help="the last day (default: the day the served version assesses)")] = None,
+             limits: Annotated[list[str] | None, typer.Argument(metavar="[PROGRAM=DECILE]...",
+                                                                help="proposed decile limits, e.g. PKH=3")] = None) -> None:
+    """How the eligible set would have moved over the last month ends, each as the registry knew it then, under the
+    rules in force on the last day (or with proposed decile limits)."""
+    proposed = _limits(limits or [])
+
+    async def main() -> None:
+        async with _lifecycle() as lifecycle:
+            found = await run_backtest(lifecycle.pool, until=until.date() if until else None, months=months,
+                                       limits=proposed)
+            if found is None:
+                console.print("no projection version is served yet")
+                return
+            console.print(f"against v{found.projection_version}, rules {found.rule_versions}")
+            for month in found.months:
+                console.print(f"{month.month_end} {month.program.value}: {month.eligible} eligible"
+                              f" ({month.households} households), +{month.entered} -{month.left}")
 
     asyncio.run(main())
 
