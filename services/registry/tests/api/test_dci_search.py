@@ -208,3 +208,39 @@ async def test_a_sender_that_is_not_the_token_or_a_message_outside_the_standard_
     answer = await partner.post("search", partner.envelope("search", search_message(BY_NIK),
                                                            sender_uri="http://elsewhere.example.org/cb"))
     assert answer.json()["message"]["error"]["code"] == "err.sender_uri.invalid"
+
+
+async def test_an_async_status_check_is_answered_in_a_signed_txn_on_status_callback(
+        registry_app, token, onboard, receiver):
+    await registered(registry_app, token, household())
+    partner = await onboard()
+    message = search_message(BY_NIK)
+    searched = (await partner.post("sync/search", partner.envelope("search", message))).json()
+    status_message = {"transaction_id": "status-2", "txnstatus_request": {
+        "reference_id": "s-2", "txn_type": "search", "attribute_type": "reference_id_list", "attribute_value": ["r-1"]}}
+    answer = await partner.post("txn/status", partner.envelope("txn-status", status_message))
+    assert answer.json()["message"]["ack_status"] == "ACK"
+
+    async def callback():
+        return receiver.bodies("/registry/txn/on-status")
+
+    (body,) = await eventually(callback, timeout=15)
+    body = await verified(registry_app, body)
+    assert body["header"]["action"] == "txn-on-status"
+    assert body["message"]["txnstatus_response"]["txn_status"] == searched["message"]
+
+
+async def test_a_partners_notification_is_checked_and_answered_nack(registry_app, onboard):
+    partner = await onboard()
+    header = {"version": "1.0.0", "message_id": "n-1", "message_ts": "2026-11-25T10:00:00Z", "action": "notify",
+              "status": "succ", "status_reason_code": "", "status_reason_message": "", "total_count": "1",
+              "completed_count": "", "sender_id": SENDER, "receiver_id": OUR_ID, "is_msg_encrypted": False, "meta": ""}
+    message = {"transaction_id": "n-t-1", "notify_event": [{"reference_id": "n-r-1", "timestamp": "2026-11-25T10:00:00Z",
+                                                            "data": {"reg_event_type": "DEATH", "response_entity": "Member",
+                                                                     "reg_records": {"@type": "Member"}}}]}
+    body = partner.key.sign_envelope({"header": header, "message": message})
+    answer = await partner.post("notify", body)
+    assert answer.status_code == 200 and answer.json()["message"]["ack_status"] == "NACK"
+    body["message"]["transaction_id"] = "n-t-2"
+    answer = await partner.post("notify", body)
+    assert answer.json()["message"]["error"]["code"] == "err.signature.invalid"

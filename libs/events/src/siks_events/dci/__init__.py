@@ -4,7 +4,8 @@ Written from the spdci/api-standards OpenAPI documents (`social_api_v1.0.0`, `re
 `jwks_core_api_v1.0.0` and the common schemas). The public API:
 
 Envelope (`envelope.py`)
-    `Envelope[Header, Message]` - `signature`, `header`, `message`;
+    `Envelope[Header, Message]` - `signature`, `header`, `message`; `RequestEnvelope[Message]` - a request,
+    whose `message` is required;
     `MessageHeader` (requests), `CallbackHeader` (callbacks and synchronous answers), `callback_header()`;
     `Acknowledgement.of(AckStatus.ACK | NACK | ERR, correlation_id, DciError)` - the answer to an async
     request; `HttpErrors` - the 401/403/500 answer; `RequestStatus`, `HeaderReasonCode`, `ErrorCode`;
@@ -41,6 +42,7 @@ from siks_events.dci.envelope import (
     HeaderReasonCode,
     HttpErrors,
     MessageHeader,
+    RequestEnvelope,
     RequestStatus,
     callback_header,
     new_id,
@@ -85,8 +87,8 @@ __all__ = [
     "PROTOCOL_VERSION", "WELL_KNOWN_JWKS_PATH", "AckStatus", "Acknowledgement", "CallbackHeader", "DciError",
     "DciModel", "DciRejected", "DciRoute", "Envelope", "ErrorCode", "ExpressionTemplate", "HeaderReasonCode",
     "HttpErrors", "IdentifierTypeValue", "Jwks", "MessageHeader", "NotifyEventRequest", "Pagination",
-    "PaginationRequest", "Predicate", "PredicateWithCondition", "QueryType", "RequestStatus", "SearchReasonCode",
-    "SearchRequest", "SearchResponse", "SignatureInvalid", "SignatureMissing", "SigningKey", "Sort",
+    "PaginationRequest", "Predicate", "PredicateWithCondition", "QueryType", "RequestEnvelope", "RequestStatus",
+    "SearchReasonCode", "SearchRequest", "SearchResponse", "SignatureInvalid", "SignatureMissing", "SigningKey", "Sort",
     "SubscribeReasonCode", "SubscribeRequest", "SubscribeResponse", "SubscriptionStatus", "TxnStatusRequest",
     "TxnStatusResponse", "UnsubscribeReasonCode", "UnsubscribeRequest", "UnsubscribeResponse", "callback_header",
     "new_id", "now", "rejection", "signed_answer", "signed_request", "verify",

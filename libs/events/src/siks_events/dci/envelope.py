@@ -143,6 +143,14 @@ class Envelope(DciModel, Generic[HeaderT, MessageT]):
     message: MessageT | None = None
 
 
+class RequestEnvelope(DciModel, Generic[MessageT]):
+    """A request as received: `message` is required (`MsgHeader_V1.0.0` header), `signature` over both."""
+
+    signature: Blankable[str] = None
+    header: MessageHeader
+    message: MessageT
+
+
 class DciError(DciModel):
     """An error of an acknowledgement (`Error`)."""
 

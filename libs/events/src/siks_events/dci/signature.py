@@ -145,14 +145,17 @@ class Jwks:
     def from_json(cls, document: Mapping[str, Any]) -> Jwks:
         """Read a JWKS document; keys other than Ed25519 signing keys are skipped."""
         keys: dict[str, Ed25519PublicKey] = {}
-        for jwk in document.get("keys", []):
+        listed = document.get("keys") if isinstance(document, Mapping) else None
+        for jwk in listed if isinstance(listed, list) else []:
+            if not isinstance(jwk, Mapping) or not isinstance(jwk.get("x"), str):
+                continue
             if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or jwk.get("use", "sig") != "sig":
                 continue
             try:
                 key = Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk["x"]))
-            except (KeyError, ValueError):
+            except ValueError:
                 continue
-            keys[jwk.get("kid") or _thumbprint(key)] = key
+            keys[str(jwk.get("kid") or _thumbprint(key))] = key
         return cls(keys)
 
 

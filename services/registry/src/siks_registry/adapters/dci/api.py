@@ -9,12 +9,12 @@ one, `<callback base>/registry/on-search` and so on). Sync requests are answered
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
-from siks_events.auth import Actor
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from siks_events.auth import Actor, Role
 from siks_events.dci import (
     WELL_KNOWN_JWKS_PATH,
     Acknowledgement,
@@ -24,11 +24,16 @@ from siks_events.dci import (
     DciRoute,
     Envelope,
     ErrorCode,
+    HttpErrors,
     MessageHeader,
     NotifyEventRequest,
+    RequestEnvelope,
     SearchRequest,
+    SearchResponse,
+    SigningKey,
     SubscribeRequest,
     TxnStatusRequest,
+    TxnStatusResponse,
     UnsubscribeRequest,
     callback_header,
     new_id,
@@ -37,13 +42,17 @@ from siks_events.dci import (
 )
 from siks_events.permissions import Operation, allowed_to
 
-from siks_registry.adapters.dci import answers, keys, records
-from siks_registry.adapters.dci.delivery import CALLBACK_ACTION, _status_of
+from siks_registry.adapters.dci import answers, keys
+from siks_registry.adapters.dci.delivery import CALLBACK_ACTION, callback_status
 from siks_registry.adapters.dci.settings import DciSettings
 from siks_registry.adapters.postgres import dci
 
 BASE = "/dci"
-router = APIRouter(prefix=BASE, tags=["dci"], route_class=DciRoute)
+router = APIRouter(prefix=BASE, tags=["dci"], route_class=DciRoute, responses={
+    400: {"model": Acknowledgement, "description": "ERR: the message is malformed, unsigned or badly signed, or its"
+                                                    " sender, receiver or callback URI is not valid"},
+    401: {"model": HttpErrors, "description": "err.request.unauthorized: no valid bearer token"},
+    403: {"model": HttpErrors, "description": "err.request.forbidden: the token's role may not do this"}})
 onboarding = APIRouter(tags=["dci"])
 jwks_router = APIRouter(tags=["dci"])
 
@@ -58,11 +67,19 @@ _CALLBACK_PATH = {"search": "/registry/on-search", "subscribe": "/registry/on-su
 
 
 def _settings(request: Request) -> DciSettings:
+    """The DCI settings and the partners' key cache, made on the first DCI request of the app."""
     state = request.app.state
     if not hasattr(state, "dci_settings"):
         state.dci_settings = DciSettings()
         state.dci_partner_keys = keys.PartnerKeys()
     return state.dci_settings
+
+
+async def _our_key(request: Request) -> SigningKey:
+    state = request.app.state
+    if getattr(state, "dci_signing_key", None) is None:
+        state.dci_signing_key = await keys.signing_key(state.runtime.pool, _settings(request).sender_id)
+    return state.dci_signing_key
 
 
 async def _received(request: Request, actor: Actor, header: MessageHeader, action: str) -> tuple[dict, dict, str]:
@@ -78,7 +95,7 @@ async def _received(request: Request, actor: Actor, header: MessageHeader, actio
     if header.total_count > settings.max_batch:
         raise DciRejected(ErrorCode.REQUEST_BAD, f"rjct.total_count.limit_exceeded: at most {settings.max_batch}")
     partner = await dci.partner(pool, header.sender_id)
-    if partner is None or (actor.subject != header.sender_id and actor.role.value != "system"):
+    if partner is None or (actor.subject != header.sender_id and actor.role is not Role.SYSTEM):
         raise DciRejected(ErrorCode.SENDER_ID_INVALID, "the sender is not an onboarded partner holding this token")
     body = await request.json()
     verify(body.get("signature"), body["header"], body.get("message"), await request.app.state.dci_partner_keys.of(partner))
@@ -112,7 +129,7 @@ async def _answer_now(request: Request, actor: Actor, header: MessageHeader, tra
     pool = request.app.state.runtime.pool
     correlation_id = new_id()
     message = await compute(pool, correlation_id, partner)
-    state, done = _status_of(message)
+    state, done = callback_status(message)
     stored = await dci.open_transaction(
         pool, correlation_id=correlation_id, sender_id=header.sender_id, message_id=header.message_id,
         transaction_id=transaction_id, action=action, reply_to=None, actor_region=actor.region,
@@ -121,14 +138,15 @@ async def _answer_now(request: Request, actor: Actor, header: MessageHeader, tra
         raise DciRejected(ErrorCode.REQUEST_BAD, "rjct.message_id.duplicate: this message id was already received")
     reply = callback_header(header, action=CALLBACK_ACTION[action], status=state, sender_id=settings.sender_id,
                             completed_count=done)
-    key = await keys.signing_key(pool, settings.sender_id)
-    return JSONResponse(signed_answer(key, reply, message))
+    return JSONResponse(signed_answer(await _our_key(request), reply, message))
 
 
-SearchBody = Envelope[MessageHeader, SearchRequest]
-SubscribeBody = Envelope[MessageHeader, SubscribeRequest]
-UnsubscribeBody = Envelope[MessageHeader, UnsubscribeRequest]
-StatusBody = Envelope[MessageHeader, TxnStatusRequest]
+SearchBody = RequestEnvelope[SearchRequest]
+SubscribeBody = RequestEnvelope[SubscribeRequest]
+UnsubscribeBody = RequestEnvelope[UnsubscribeRequest]
+StatusBody = RequestEnvelope[TxnStatusRequest]
+SearchAnswer = {200: {"model": Envelope[CallbackHeader, SearchResponse], "description": "signed on-search"}}
+StatusAnswer = {200: {"model": Envelope[CallbackHeader, TxnStatusResponse], "description": "signed txn-on-status"}}
 
 
 @router.post("/registry/search", response_model=Acknowledgement, response_model_exclude_none=True)
@@ -137,7 +155,7 @@ async def search(body: SearchBody, actor: Searcher, request: Request):
     return await _accept(request, actor, body.header, body.message.transaction_id, "search")
 
 
-@router.post("/registry/sync/search")
+@router.post("/registry/sync/search", responses=SearchAnswer)
 async def sync_search(body: SearchBody, actor: Searcher, request: Request) -> JSONResponse:
     """Search DTKS and get the records in the response (`on-search`, signed)."""
 
@@ -169,7 +187,7 @@ async def txn_status(body: StatusBody, actor: StatusReader, request: Request):
     return await _accept(request, actor, body.header, body.message.transaction_id, "txn-status")
 
 
-@router.post("/registry/sync/txn/status")
+@router.post("/registry/sync/txn/status", responses=StatusAnswer)
 async def sync_txn_status(body: StatusBody, actor: StatusReader, request: Request) -> JSONResponse:
     """The status (and answer) of an earlier transaction of the sender, in the response."""
 
@@ -196,8 +214,13 @@ async def notify(body: Envelope[CallbackHeader, NotifyEventRequest], actor: Noti
 
 @jwks_router.get(WELL_KNOWN_JWKS_PATH, summary="The public keys that verify the registry's DCI signatures (RFC 7517)")
 async def jwks(request: Request) -> dict:
-    settings = _settings(request)
-    return (await keys.signing_key(request.app.state.runtime.pool, settings.sender_id)).jwks()
+    return (await _our_key(request)).jwks()
+
+
+class JwksIn(BaseModel):
+    """A JSON Web Key Set (RFC 7517); its Ed25519 signing keys are the ones used."""
+
+    keys: list[dict[str, Any]] = Field(min_length=1)
 
 
 class PartnerIn(BaseModel):
@@ -206,17 +229,18 @@ class PartnerIn(BaseModel):
     sender_id: Annotated[str, Field(min_length=1, max_length=200)]
     """The partner's DCI `sender_id`; its bearer tokens carry it as their subject."""
     callback_base: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=500)]
-    jwks: dict[str, Any] | None = None
-    jwks_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=500)] | None = None
-    disclose: list[str] = Field(default_factory=list, description=f"any of {sorted(records.DISCLOSURES)}")
+    # absent rather than null: the schema then says exactly "one of the two is given" (anyOf below)
+    jwks: JwksIn = None  # type: ignore[assignment]
+    jwks_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=500)] = None  # type: ignore[assignment]
+    disclose: list[Literal["welfare", "programmes"]] = Field(
+        default_factory=list, description="what it may see beyond identity and demographics")
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["jwks"]}, {"required": ["jwks_url"]}]})
 
     @model_validator(mode="after")
-    def _keys_and_disclosures(self) -> PartnerIn:
+    def _keys_given(self) -> PartnerIn:
         if not self.jwks and not self.jwks_url:
             raise ValueError("give the partner's jwks or jwks_url")
-        unknown = set(self.disclose) - records.DISCLOSURES
-        if unknown:
-            raise ValueError(f"unknown disclosures {sorted(unknown)}; allowed: {sorted(records.DISCLOSURES)}")
         return self
 
 
@@ -224,4 +248,5 @@ class PartnerIn(BaseModel):
 async def register_partner(body: PartnerIn, actor: Onboarder, request: Request) -> None:
     """Onboard (or update) a DCI partner; its token subject must be `sender_id`, its region is its token's."""
     await dci.save_partner(request.app.state.runtime.pool, sender_id=body.sender_id, callback_base=body.callback_base,
-                           jwks=body.jwks, jwks_url=body.jwks_url, disclose=body.disclose, registered_by=actor.subject)
+                           jwks=body.jwks.model_dump() if body.jwks else None, jwks_url=body.jwks_url,
+                           disclose=body.disclose, registered_by=actor.subject)

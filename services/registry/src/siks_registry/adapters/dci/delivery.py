@@ -38,7 +38,7 @@ def backoff(attempts: int, most: float) -> float:
     return min(most, 2.0 ** min(attempts, 20))
 
 
-def _status_of(message: DciModel) -> tuple[RequestStatus, int]:
+def callback_status(message: DciModel) -> tuple[RequestStatus, int]:
     """The callback header's status: succeeded if any request of the batch did; and how many did."""
     items = (getattr(message, "search_response", None) or getattr(message, "subscribe_response", None))
     if items is None:
@@ -76,7 +76,7 @@ async def answer(pool: asyncpg.Pool, settings: DciSettings, transaction: dict) -
                 message = await answers.txn_status(
                     connection, TxnStatusRequest.model_validate(request["message"]), correlation_id=correlation_id,
                     sender_id=partner.subject)
-        status, done = _status_of(message)
+        status, done = callback_status(message)
         reply = callback_header(header, action=CALLBACK_ACTION[action], status=status, sender_id=settings.sender_id,
                                 completed_count=done)
         await dci.answer_transaction(connection, correlation_id, message.wire(), status.value)
