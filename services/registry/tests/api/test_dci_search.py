@@ -53,7 +53,8 @@ async def test_a_sync_search_by_nik_answers_the_household_as_a_signed_group(regi
     assert sorted(m["demographic_info"]["name"]["given_name"] for m in group["member_list"]) == [
         "Ani Lestari", "Budi Santoso", "Siti Aminah"]
     # what the partner's onboarding does not list stays undisclosed
-    assert "poverty_score" not in group
+    assert "poverty_score" not in group and all("is_disabled" not in m for m in group["member_list"])
+    assert {m["marital_status"] for m in group["member_list"]} == {"married", "single"}
     assert not any(a["name"] == "programmes" for m in group["member_list"] for a in m["additional_attributes"])
 
 
@@ -117,6 +118,8 @@ async def test_a_partner_sees_only_its_region_and_what_it_was_onboarded_to_see(r
     inside = await onboard(region="3571011001", disclose=["welfare", "programmes"], sender="pkh.example.org")
     (group,) = records((await inside.post("sync/search", inside.envelope("search", search_message(BY_NIK)))).json())
     assert any(a["name"] == "programmes" for a in group["member_list"][0]["additional_attributes"])
+    siti = next(m for m in group["member_list"] if m["member_identifier"][0]["identifier_value"] == SITI["nik"])
+    assert siti["marital_status"] == "married" and siti["is_disabled"] is False and siti["education_level"]
 
 
 async def test_a_bad_query_is_rejected_with_the_standards_reason_code(registry_app, token, onboard):

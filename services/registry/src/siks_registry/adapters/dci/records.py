@@ -2,8 +2,9 @@
 
 What a partner sees is bounded twice: only persons inside its region (a member who moved away is left
 out of the household it left), and only the kinds of data its onboarding lists in `disclose`
-(`welfare`: the welfare decile as `poverty_score`; `programmes`: programme memberships). Identity and
-demographics (NIK, name, sex, birth date, relationship, status) are what every partner gets.
+(`welfare`: the welfare decile as `poverty_score` and a member's disability, education and occupation;
+`programmes`: programme memberships). Identity and demographics (NIK, name, sex, birth date, marital
+status, relationship, status) are what every partner gets.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def _iso(value: date | datetime | None) -> str | None:
 def member(person: dict[str, Any], disclose: Iterable[str] = ()) -> dict[str, Any]:
     """A person (anggota rumah tangga) as a DCI `Member`."""
     deceased = person["status"] == "deceased"
+    details = person.get("details") or {}
     record: dict[str, Any] = {
         "@type": "Member",
         "member_identifier": [_identifier("NIK", person["nik"])],
@@ -40,6 +42,7 @@ def member(person: dict[str, Any], disclose: Iterable[str] = ()) -> dict[str, An
             "birth_date": _iso(person["birth_date"]),
         },
         "relationship_head": person["relationship"],
+        "marital_status": details.get("marital_status"),
         "is_deceased": deceased,
         "additional_attributes": [
             {"name": "member_status", "value": person["status"]},
@@ -51,9 +54,13 @@ def member(person: dict[str, Any], disclose: Iterable[str] = ()) -> dict[str, An
         record["death_date"] = _iso(person["status_since"])
     if person.get("status_since"):
         record["additional_attributes"].append({"name": "status_since", "value": _iso(person["status_since"])})
+    if WELFARE in disclose and details:
+        record["is_disabled"] = bool(details.get("disability"))
+        record["education_level"] = details.get("education")
+        record["occupation"] = details.get("occupation") or None
     if PROGRAMMES in disclose:
         record["additional_attributes"].append({"name": "programmes", "value": person.get("programs") or []})
-    return record
+    return {k: v for k, v in record.items() if v is not None}
 
 
 def group(household: dict[str, Any], persons: Iterable[dict[str, Any]], *, region: str,

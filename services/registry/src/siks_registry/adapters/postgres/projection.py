@@ -15,7 +15,7 @@ from siks_registry.domain.household import Household, Member
 HOUSEHOLD_COLUMNS = ("household_id", "kk_number", "region_code", "address", "head_nik", "needs_new_head",
                      "active_members", "welfare_decile", "version")
 PERSON_COLUMNS = ("household_id", "nik", "full_name", "sex", "birth_date", "relationship", "region_code", "status",
-                  "status_since", "programs")
+                  "status_since", "programs", "details")
 
 _UPSERT_HOUSEHOLD = """
 INSERT INTO households (household_id, kk_number, region_code, address, head_nik, needs_new_head,
@@ -41,6 +41,13 @@ def programs_of(member: Member) -> list[dict]:
     ]
 
 
+def details_of(member: Member) -> dict:
+    """What the read model keeps of a person beyond the searched columns."""
+    person = member.person
+    return {"marital_status": person.marital_status, "education": person.education, "occupation": person.occupation,
+            "disability": person.disability, "birth_place": person.birth_place}
+
+
 def household_row(household: Household) -> tuple[Any, ...]:
     """The household's row, in HOUSEHOLD_COLUMNS order."""
     return (household.id, household.kk_number, household.region_code, household.address, household.head_nik,
@@ -52,7 +59,7 @@ def person_rows(household: Household) -> list[tuple[Any, ...]]:
     # the enums are StrEnums: written as their values without `.value`, which costs at a million households
     return [
         (household.id, m.nik, m.person.full_name, m.person.sex, m.person.birth_date, m.person.relationship,
-         m.region_code or household.region_code, m.status, m.status_since, programs_of(m))
+         m.region_code or household.region_code, m.status, m.status_since, programs_of(m), details_of(m))
         for m in household.members.values()
     ]
 

@@ -46,9 +46,9 @@ RETURNING household_id
 
 _INSERT_PERSONS = f"""
 INSERT INTO persons ({", ".join(PERSON_COLUMNS)})
-SELECT h, n, f, s, b, r, g, st, ss, p::jsonb
+SELECT h, n, f, s, b, r, g, st, ss, p::jsonb, d::jsonb
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[],
-            $9::date[], $10::text[]) AS u(h, n, f, s, b, r, g, st, ss, p)
+            $9::date[], $10::text[], $11::text[]) AS u(h, n, f, s, b, r, g, st, ss, p, d)
 """
 
 # One page of read-model households at a time, so removing the orphans is bounded too.
@@ -120,7 +120,9 @@ async def _write_chunk(connection: asyncpg.Connection, streams: list[str]) -> in
     await connection.execute("DELETE FROM persons WHERE household_id = ANY($1::text[])", list(written))
     persons = [row for h in households if h.id in written for row in person_rows(h)]
     columns = _columns(persons, len(PERSON_COLUMNS))
-    columns[-1] = [json.dumps(programs) for programs in columns[-1]]
+    for name in ("programs", "details"):  # jsonb through unnest travels as text
+        at = PERSON_COLUMNS.index(name)
+        columns[at] = [json.dumps(value) for value in columns[at]]
     await connection.execute(_INSERT_PERSONS, *columns)
     return len(written)
 
