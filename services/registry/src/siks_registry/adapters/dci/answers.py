@@ -67,7 +67,7 @@ def _reference_problem(reference_id: str, seen: set[str]) -> str | None:
     return None
 
 
-async def search(pool: asyncpg.Pool, message: SearchRequest, *, correlation_id: str, partner: Actor,
+async def search(db: asyncpg.Pool | asyncpg.Connection, message: SearchRequest, *, correlation_id: str, partner: Actor,
                  disclose: list[str], route: str) -> SearchResponse:
     """Each search of the batch answered with one page of Group or Member records inside the partner's region."""
     answers, seen, read = [], set(), []
@@ -83,7 +83,7 @@ async def search(pool: asyncpg.Pool, message: SearchRequest, *, correlation_id: 
         entity = _entity(criteria.response_entity)
         paging = criteria.pagination or PaginationRequest(page_size=DEFAULT_PAGE_SIZE)
         try:
-            page = await dci_search.search(pool, entity=entity, query=criteria.query, sort=criteria.sort,
+            page = await dci_search.search(db, entity=entity, query=criteria.query, sort=criteria.sort,
                                            page_number=paging.page_number, page_size=paging.page_size,
                                            region=partner.region)
         except dci_search.InvalidQuery as exc:
@@ -106,7 +106,7 @@ async def search(pool: asyncpg.Pool, message: SearchRequest, *, correlation_id: 
                                        total_count=page.total)
         answers.append(answer)
     if read:  # a partner's reads of personal data are audited like anyone's
-        await audit.record_reads(pool, partner, sorted(set(read)), route, correlation_id)
+        await audit.record_reads(db, partner, sorted(set(read)), route, correlation_id)
     return SearchResponse(transaction_id=message.transaction_id, correlation_id=correlation_id,
                           search_response=answers)
 
@@ -183,7 +183,7 @@ _TXN_TYPES = {"search": "search", "on-search": "search", "subscribe": "subscribe
               "on-subscribe": "subscribe", "unsubscribe": "unsubscribe", "on-unsubscribe": "unsubscribe"}
 
 
-async def txn_status(pool: asyncpg.Pool, message: TxnStatusRequest, *, correlation_id: str,
+async def txn_status(db: asyncpg.Pool | asyncpg.Connection, message: TxnStatusRequest, *, correlation_id: str,
                      sender_id: str) -> TxnStatusResponse:
     """The answer the sender's earlier transaction got (or is still waiting for), as it was sent."""
     query = message.txnstatus_request
@@ -191,7 +191,7 @@ async def txn_status(pool: asyncpg.Pool, message: TxnStatusRequest, *, correlati
     values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
     found = []
     if query.attribute_type in ("transaction_id", "correlation_id", "reference_id_list"):
-        found = [t for t in await dci.transactions_of(pool, sender_id, query.attribute_type, values)
+        found = [t for t in await dci.transactions_of(db, sender_id, query.attribute_type, values)
                  if t["action"] == action]
     if not found:
         status: dict[str, Any] = {"transaction_id": values[0] if values else "", "status": RequestStatus.REJECTED.value,

@@ -54,7 +54,6 @@ async def answer(pool: asyncpg.Pool, settings: DciSettings, transaction: dict) -
     header = MessageHeader.model_validate(request["header"])
     partner = answers.partner_actor(transaction["sender_id"], transaction["actor_region"])
     action = transaction["action"]
-    subscribed: list[str] = []
     async with pool.acquire() as connection, connection.transaction():
         match action:
             case "search":
@@ -67,7 +66,6 @@ async def answer(pool: asyncpg.Pool, settings: DciSettings, transaction: dict) -
                 message = await answers.subscribe(
                     connection, SubscribeRequest.model_validate(request["message"]), correlation_id=correlation_id,
                     partner=partner, notify_uri=found["callback_base"].rstrip("/") + "/registry/notify")
-                subscribed = [s.code for item in message.subscribe_response for s in item.subscriptions]
             case "unsubscribe":
                 message = await answers.unsubscribe(
                     connection, UnsubscribeRequest.model_validate(request["message"]), correlation_id=correlation_id,
@@ -82,8 +80,6 @@ async def answer(pool: asyncpg.Pool, settings: DciSettings, transaction: dict) -
         await dci.answer_transaction(connection, correlation_id, message.wire(), status.value)
         await dci.enqueue(connection, url=transaction["reply_to"], header=reply.wire(), message=message.wire(),
                           correlation_id=correlation_id)
-    for code in subscribed:  # after the subscription is committed, so no event falls between replay and consumer
-        await events.replay(pool, settings, await dci.subscription(pool, code))
 
 
 class DciWorker:
@@ -99,6 +95,11 @@ class DciWorker:
                 received = await dci.claim_pending(self.pool, self.batch)
                 for transaction in received:
                     await answer(self.pool, self.settings, transaction)
+                # a replay reads the store after its subscription committed: an event that commits later
+                # reaches the notification consumer, which by then sees the subscription
+                for subscription in await dci.replays_pending(self.pool, self.batch):
+                    await events.replay(self.pool, self.settings, subscription)
+                    await dci.replayed(self.pool, subscription["code"])
                 due = await dci.claim_outbox(self.pool, self.batch)
                 if due:
                     await asyncio.gather(*(self._send(client, key, row) for row in due))

@@ -62,7 +62,8 @@ async def answer_transaction(connection: asyncpg.Connection, correlation_id: str
         correlation_id, answer, status)
 
 
-async def transactions_of(pool: asyncpg.Pool, sender_id: str, attribute: str, values: list[str]) -> list[dict[str, Any]]:
+async def transactions_of(pool: asyncpg.Pool | asyncpg.Connection, sender_id: str, attribute: str,
+                          values: list[str]) -> list[dict[str, Any]]:
     """A sender's transactions by transaction id, correlation id or reference ids, newest first."""
     column = {"transaction_id": "transaction_id = ANY($2::text[])",
               "correlation_id": "correlation_id = ANY($2::text[])",
@@ -117,8 +118,8 @@ async def add_subscription(connection: asyncpg.Connection, *, code: str, sender_
                            notify_uri: str, start_time: datetime | None, end_time: datetime | None) -> None:
     await connection.execute(
         """INSERT INTO dci_subscriptions (code, sender_id, correlation_id, reference_id, reg_event_type, criteria,
-                                          actor_region, notify_uri, start_time, end_time, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'subscribe')""",
+                                          actor_region, notify_uri, start_time, end_time, status, replay_pending)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'subscribe', $9::timestamptz IS NOT NULL)""",
         code, sender_id, correlation_id, reference_id, reg_event_type, criteria, actor_region, notify_uri,
         start_time, end_time)
 
@@ -126,6 +127,17 @@ async def add_subscription(connection: asyncpg.Connection, *, code: str, sender_
 async def subscription(connection: asyncpg.Connection | asyncpg.Pool, code: str) -> dict[str, Any] | None:
     row = await connection.fetchrow("SELECT * FROM dci_subscriptions WHERE code = $1", code)
     return dict(row) if row else None
+
+
+async def replays_pending(pool: asyncpg.Pool, limit: int) -> list[dict[str, Any]]:
+    """Subscriptions whose replay from a past date is not queued yet (a replay is idempotent: two workers may
+    run the same one, the outbox keeps one notification per event)."""
+    rows = await pool.fetch("SELECT * FROM dci_subscriptions WHERE replay_pending ORDER BY created_at LIMIT $1", limit)
+    return [dict(r) for r in rows]
+
+
+async def replayed(pool: asyncpg.Pool, code: str) -> None:
+    await pool.execute("UPDATE dci_subscriptions SET replay_pending = false WHERE code = $1", code)
 
 
 async def unsubscribe(connection: asyncpg.Connection | asyncpg.Pool, code: str) -> None:
