@@ -72,3 +72,18 @@ def test_every_role_the_issue_names_exists_and_old_tokens_keep_their_role():
         "village_operator", "enumerator", "supervisor", "district_office", "province_office", "ministry",
         "directorate_lks", "lks", "dukcapil", "bpjs", "dci_partner", "auditor", "system"}
     assert Role.REGENCY_OFFICE is Role.DISTRICT_OFFICE and Role("district_office") is Role.REGENCY_OFFICE
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_metrics_and_health_are_public_like_healthz(service_app, service):
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    app = service_app(service)
+    assert exempt("/metrics") and exempt("/healthz")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client:
+        assert (await client.get("/healthz")).status_code == 200
+        answer = await client.get("/metrics")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    families = {family.name for family in text_string_to_metric_families(answer.text)}
+    assert {"siks_http_requests", "siks_http_request_duration_seconds"} <= families

@@ -1,4 +1,5 @@
-"""`siks`: the operator's command line (tokens from the local issuer, the embedded stack, dead letters)."""
+"""`siks`: the operator's command line (tokens from the local issuer, the embedded stack and its status, dead
+letters)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from siks_events import dead_letters, stack
 from siks_events.auth import Role
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.model import DomainError
-from siks_events.settings import SERVICES
+from siks_events.settings import DEFAULT_PORTS, SERVICES
 
 app = typer.Typer(help="SIKS-NG command line.", no_args_is_help=True, add_completion=False)
 dlq = typer.Typer(help="Dead letters: records a service's consumers gave up on. List, show, replay.",
@@ -72,6 +73,26 @@ def docs(
         raise typer.Exit(1 if out_of_date else 0)
     for path in published.write(folder):
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each service.")] = 10.0,
+) -> None:
+    """Each running service's health, relay backlog, consumer lag and dead letters (the ports of `siks run`,
+    shifted by SIKS_PORT_OFFSET); exit 1 unless every service is ready."""
+    from siks_events import status as service_status
+
+    offset = stack.port_offset()
+    urls = {service: f"http://127.0.0.1:{port + offset}" for service, port in DEFAULT_PORTS.items()}
+    statuses = asyncio.run(service_status.collect(urls, timeout=timeout))
+    if as_json:
+        typer.echo(json.dumps({s.service: s.as_dict() for s in statuses}, indent=2))
+    else:
+        for line in service_status.table(statuses):
+            typer.echo(line)
+    raise typer.Exit(0 if all(s.health == "ready" for s in statuses) else 1)
 
 
 ServiceOption = Annotated[Service, typer.Option("--service", help="The service whose dead letters to read.")]

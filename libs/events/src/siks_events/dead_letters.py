@@ -204,3 +204,10 @@ def _shown(value: bytes | None) -> str | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+async def unreplayed(pool: asyncpg.Pool) -> dict[tuple[str, str], int]:
+    """Dead letters not replayed yet, per (source topic, reason code)."""
+    rows = await pool.fetch("SELECT topic, reason_code, count(*) AS n FROM dead_letters WHERE replayed_at IS NULL"
+                            " GROUP BY topic, reason_code")
+    return {(r["topic"], r["reason_code"]): r["n"] for r in rows}

@@ -1,10 +1,8 @@
-"""HTTP edge shared by every service: RFC 9457 problems, access logs, request ids, tracing."""
+"""HTTP shared by every service: RFC 9457 problems and the middleware around every request (see edge.py)."""
 
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -16,10 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from siks_events import database, guards, telemetry
 from siks_events.auth import Actor, Unauthenticated
 from siks_events.blobs import BlobTooLarge, UnsupportedContentType
+from siks_events.edge import Edge
 from siks_events.model import Cause, Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolated
 from siks_events.uow import PoolExhausted
 
-access_log = logging.getLogger("siks.access")
 log = logging.getLogger("siks.http")
 
 PROBLEM_JSON = "application/problem+json"
@@ -27,6 +25,10 @@ MAX_PAGE = 10_000
 """Deepest page a list route serves; past it a client narrows its filters (an offset that deep scans millions)."""
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page number, from 1 up to {MAX_PAGE}")]
 PageSize = Annotated[int, Query(ge=1, le=500, description="items per page, up to 500")]
+
+FASTAPI_TELEMETRY = {"tracing": False, "metrics": False, "logs": False}
+"""FastAPI's own OpenTelemetry instrumentation, off: it records raw paths and query strings (NIKs) in its spans,
+and the edge makes the server span and the request metrics already (`FastAPI(telemetry=FASTAPI_TELEMETRY)`)."""
 
 _STATUS = [(Unauthenticated, 401), (NotFound, 404), (Conflict, 409), (RuleViolated, 422), (Forbidden, 403),
            (RateLimited, 429), (BlobTooLarge, 413), (UnsupportedContentType, 415)]
@@ -131,9 +133,10 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
                    headers={"Retry-After": "5"})
 
 
-def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int, cors_origins: Sequence[str] = ()) -> None:
-    """Problem handlers, body-size limit, request ids, server spans, JSON access logs, security headers and
-    CORS (closed unless `cors_origins` lists origins)."""
+def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int, cors_origins: Sequence[str] = (),
+            service: str = "siks") -> None:
+    """Problem handlers, body-size limit, the request edge (request ids, server spans, request metrics, JSON
+    access logs), security headers and CORS (closed unless `cors_origins` lists origins)."""
     app.state.problem_base_uri = problem_base_uri
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -143,41 +146,5 @@ def install(app: FastAPI, *, problem_base_uri: str, max_body_bytes: int, cors_or
         app.add_exception_handler(error, _database_unavailable)
     guards.limit_bodies(app, max_body_bytes=max_body_bytes)
 
-    @app.middleware("http")
-    async def edge(request: Request, call_next):
-        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        started = time.perf_counter()
-        length = request.headers.get("content-length")
-        with telemetry.server_span(
-            f"{request.method} {request.url.path}",
-            request.headers.get("traceparent"),
-            **{"http.request.method": request.method, "url.path": telemetry.mask_niks(request.url.path)},
-        ) as span:
-            if length is not None and length.isdigit() and int(length) > max_body_bytes:
-                response = problem(
-                    request,
-                    status=413,
-                    code="payload-too-large",
-                    title="The request body is too large",
-                    detail=f"bodies are limited to {max_body_bytes} bytes",
-                )
-            else:
-                response = await call_next(request)
-            span.set_attribute("http.response.status_code", response.status_code)
-        response.headers["x-request-id"] = request.state.request_id
-        actor = getattr(request.state, "actor", None)
-        access_log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "request_id": request.state.request_id,
-                "actor": actor.subject if actor else None,
-                "client": request.client.host if request.client else None,
-            },
-        )
-        return response
-
+    app.add_middleware(Edge, service=service, max_body_bytes=max_body_bytes)
     guards.wrap(app, cors_origins=cors_origins)

@@ -130,7 +130,7 @@ async def probe(bootstrap_servers: str, tp: TopicPartition, offset: int, timeout
     except (KafkaError, TimeoutError):
         return Probe.UNKNOWN
     finally:
-        await _stop_quietly(client)
+        await stop_quietly(client)
 
 
 async def _read_at(client: AIOKafkaConsumer, tp: TopicPartition, offset: int, timeout: float) -> str:
@@ -153,6 +153,38 @@ async def _read_at(client: AIOKafkaConsumer, tp: TopicPartition, offset: int, ti
     return Probe.GONE if end <= offset else Probe.UNKNOWN
 
 
+async def last_offsets(client: AIOKafkaConsumer, partitions: list[TopicPartition], timeout: float = 3.0
+                       ) -> dict[TopicPartition, int]:
+    """Each partition's end offset (its last record's offset + 1) read from the last record itself.
+
+    The embedded broker answers ListOffsets with the end of the last record batch's first record, so a
+    batch of 500 looks like one: the lag it implies is short by up to a batch. Fetching from that offset
+    returns the whole batch, whose last record gives the true end; on Kafka it returns that last record.
+    `client` is a group-less consumer of the caller's own (this reassigns it)."""
+    if not partitions:
+        return {}
+    reported = await client.end_offsets(partitions)
+    ends = dict(reported)
+    pending = {tp for tp in partitions if reported[tp] > 0}
+    client.assign(list(pending))
+    for tp in pending:
+        client.seek(tp, reported[tp] - 1)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while pending:
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            break  # a partition that answered nothing keeps the reported end
+        try:
+            fetched = await client.getmany(*pending, timeout_ms=int(left * 1000))
+        except OffsetOutOfRangeError:
+            break  # retention moved the start past it meanwhile: the reported end is as good as any
+        for tp, records in fetched.items():
+            if records:
+                ends[tp] = max(ends[tp], records[-1].offset + 1)
+                pending.discard(tp)
+    return ends
+
+
 async def _log_start(client: AIOKafkaConsumer, tp: TopicPartition) -> int:
     """The partition's first offset still held (Kafka's log start offset); retention moves it forward."""
     return (await client.beginning_offsets([tp]))[tp]
@@ -163,7 +195,7 @@ async def _close_quietly(admin: AIOKafkaAdminClient) -> None:
         await asyncio.wait_for(admin.close(), 5)
 
 
-async def _stop_quietly(client) -> None:
+async def stop_quietly(client) -> None:
     """Stop a short-lived client without letting a slow or failing broker hold the caller up.
 
     aiokafka can end a group-less consumer's stop with a stray CancelledError of its own background

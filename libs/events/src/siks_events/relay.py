@@ -41,7 +41,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
-from siks_events import kafka
+from siks_events import kafka, telemetry
 from siks_events.store import RecordedEvent, recorded
 
 log = logging.getLogger("siks.relay")
@@ -396,8 +396,13 @@ class OutboxRelay:
             future = await producer.send_batch(builder, topic, partition=partition)
             sent.append(_Sent(future, count, last_id))
 
+        tracing = telemetry.collecting_spans()
         for event in events:
-            key, value, headers = event.envelope(self.source).to_kafka()
+            envelope = event.envelope(self.source)
+            if tracing and envelope.traceparent:
+                envelope.extensions["traceparent"] = telemetry.publication_traceparent(  # type: ignore[assignment]
+                    envelope.traceparent, event.type, event.recorded_at, **{"messaging.destination.name": event.topic})
+            key, value, headers = envelope.to_kafka()
             topic = self.topic_prefix + event.topic
             target = (topic, self._partition(key, partitions[event.topic]))
             entry = open_batches.get(target)
@@ -518,13 +523,38 @@ class OutboxRelay:
     async def backlog(self) -> int:
         """Events stored but not yet published (the relay's lag)."""
         async with self.pool.acquire() as connection:
-            return await connection.fetchval(
-                "SELECT count(*) FROM events WHERE txid >= $1"
-                " AND NOT (txid < coalesce($2, 0) AND position <= coalesce($3, 0))",
-                self.state.watermark,
-                self.state.window_end,
-                self.state.after_position,
-            )
+            return await connection.fetchval(f"SELECT count(*) {_UNPUBLISHED}", self.state.watermark,
+                                             self.state.window_end, self.state.after_position)
+
+
+_UNPUBLISHED = "FROM events WHERE txid >= $1 AND NOT (txid < coalesce($2, 0) AND position <= coalesce($3, 0))"
+
+# The leader's saved state, so any replica (a standby too) reports the same backlog.
+_BACKLOG = f"""
+SELECT count(*) AS events, extract(epoch FROM now() - min(recorded_at))::float8 AS oldest_seconds,
+       (SELECT published FROM relay_state WHERE relay = $4) AS published
+{_UNPUBLISHED}
+"""
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What the store holds that the relay has not published yet, by the relay's saved state."""
+
+    events: int
+    oldest_seconds: float
+    published: int
+
+
+async def backlog_of(pool: asyncpg.Pool, name: str = "outbox") -> Backlog:
+    """The backlog as the relay named `name` last saved its state (at most one batch behind the leader)."""
+    async with pool.acquire() as connection:
+        state = await connection.fetchrow(
+            "SELECT watermark, window_end, after_position FROM relay_state WHERE relay = $1", name)
+        watermark, window_end, after = (state["watermark"], state["window_end"], state["after_position"]) \
+            if state else (0, None, None)
+        row = await connection.fetchrow(_BACKLOG, watermark, window_end, after, name)
+    return Backlog(row["events"], row["oldest_seconds"] or 0.0, row["published"] or 0)
 
 
 def _fenced(status: str) -> None:

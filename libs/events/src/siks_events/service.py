@@ -15,14 +15,15 @@ from pathlib import Path
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from siks_events import asyncapi, chain, checkpoints, http, kafka, migrations, telemetry
+from siks_events import asyncapi, chain, checkpoints, dead_letters, http, kafka, metrics, migrations, telemetry
 from siks_events.auth import CurrentActor, TokenVerifier
 from siks_events.consumer import BatchHandler, Handler, IdempotentConsumer
 from siks_events.database import create_pool
 from siks_events.model import Cause
 from siks_events.relay import OutboxRelay
+from siks_events.relay import backlog_of as relay_backlog_of
 from siks_events.sealing import SecretSealer
 from siks_events.settings import Settings
 from siks_events.uow import PostgresUnitOfWork
@@ -57,6 +58,8 @@ class ServiceDefinition:
     """Topics the service publishes to; created at start-up so consumers can subscribe early."""
     workers: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
     """Other background loops (outbound deliveries, ...), started after the relay and consumers."""
+    gauges: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
+    """The service's own gauges (proposals by status, ...), set each time /metrics is read."""
 
     @property
     def event_topics(self) -> list[str]:
@@ -74,6 +77,7 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self.consumers: list[IdempotentConsumer] = []
         self._tasks: list[asyncio.Task] = []
+        self._gauges = metrics.LabelledGauges()
 
     async def start(self) -> None:
         s, d = self.settings, self.definition
@@ -128,8 +132,41 @@ class Runtime:
             self._spawn(lambda worker=worker: worker(self), getattr(worker, "__name__", "worker"))
 
     def _spawn(self, start: Callable, what: str) -> None:
-        task = asyncio.create_task(_supervised(start, what), name=what)
+        task = asyncio.create_task(_supervised(start, what, self.definition.name), name=what)
         self._tasks.append(task)
+
+    async def refresh_metrics(self, timeout: float = 5.0) -> None:
+        """Set the gauges that describe state elsewhere: the relay's backlog, consumer lag, dead letters, and
+        the service's own. A part that fails or takes too long keeps its last values; /metrics answers anyway."""
+        parts = [self._relay_gauges(), self._dead_letter_gauges(), self._consumer_gauges(),
+                 *(gauge(self) for gauge in self.definition.gauges)]
+        results = await asyncio.gather(*(asyncio.wait_for(part, timeout) for part in parts), return_exceptions=True)
+        for failed in (r for r in results if isinstance(r, BaseException)):
+            log.info("a gauge could not be refreshed", extra={"error": repr(failed)})
+
+    async def _relay_gauges(self) -> None:
+        if self.relay is None or self.pool is None:
+            return
+        name = self.definition.name
+        backlog = await relay_backlog_of(self.pool, self.relay.name)
+        metrics.relay_backlog.labels(name).set(backlog.events)
+        metrics.relay_backlog_oldest.labels(name).set(backlog.oldest_seconds)
+        metrics.relay_published.labels(name).set(backlog.published)
+
+    async def _dead_letter_gauges(self) -> None:
+        if self.pool is None:
+            return
+        waiting = await dead_letters.unreplayed(self.pool)
+        self._gauges.publish(metrics.dead_letters_unreplayed,
+                             {(self.definition.name, topic, reason): n for (topic, reason), n in waiting.items()})
+
+    async def _consumer_gauges(self) -> None:
+        if not self.consumers:
+            return
+        measured = await asyncio.gather(*(consumer.lag() for consumer in self.consumers))
+        self._gauges.publish(metrics.consumer_lag, {
+            (self.definition.name, consumer.group, tp.topic, str(tp.partition)): lag
+            for consumer, lags in zip(self.consumers, measured, strict=True) for tp, lag in lags.items()})
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -173,8 +210,9 @@ def _awaiting(coroutine) -> str:
     return " > ".join(frames)
 
 
-async def _supervised(start: Callable, what: str) -> None:
+async def _supervised(start: Callable, what: str, service: str) -> None:
     """Run a background loop; if it dies of an unexpected fault, log it and start it again."""
+    metrics.service_name.set(service)  # the loop's own context: what it counts, it counts for its service
     coroutine = start()
     while True:
         try:
@@ -204,12 +242,13 @@ def build_app(definition: ServiceDefinition, settings: Settings | None = None) -
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=definition.title, description=definition.description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=definition.title, description=definition.description, version="0.1.0", lifespan=lifespan,
+                  telemetry=http.FASTAPI_TELEMETRY)
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     http.install(app, problem_base_uri=settings.problem_base_uri, max_body_bytes=settings.max_body_bytes,
-                 cors_origins=settings.cors_origin_list)
+                 cors_origins=settings.cors_origin_list, service=definition.name)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
@@ -221,6 +260,12 @@ def build_app(definition: ServiceDefinition, settings: Settings | None = None) -
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "not-ready", "checks": checks},
                             status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics of this process (text format, no token)",
+             response_class=Response)
+    async def prometheus_metrics() -> Response:
+        await runtime.refresh_metrics()
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
     @app.get("/asyncapi.json", tags=["catalogue"], summary="The events this service publishes and consumes (AsyncAPI 3.0)")
     async def asyncapi_document() -> dict:

@@ -16,6 +16,7 @@ from typing import Self, TypeVar
 
 import asyncpg
 
+from siks_events import metrics
 from siks_events.model import Aggregate, Cause, PendingEvent
 from siks_events.store import EventStore, PostgresEventStore, RecordedEvent
 
@@ -36,6 +37,7 @@ class UnitOfWork(abc.ABC):
         self._seen: dict[str, Aggregate] = {}
         self._after_events: list[AfterEvents] = []
         self._committed = False
+        self._on_committed: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> Self:
         # after-events writes registered before entering (the consumer's inbox row) stay
@@ -80,18 +82,40 @@ class UnitOfWork(abc.ABC):
         if write not in self._after_events:
             self._after_events.append(write)
 
+    def on_committed(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this change is durable: at commit, or, bound into a consumer's batch, when the
+        batch's transaction commits (`run_committed`); never if it is undone."""
+        self._on_committed.append(callback)
+
+    def run_committed(self) -> None:
+        """Call the callbacks of a change that is now durable, once."""
+        callbacks, self._on_committed = self._on_committed, []
+        for callback in callbacks:
+            callback()
+
+    @property
+    def durable_on_commit(self) -> bool:
+        """Whether `commit` makes the change durable by itself (not when bound into someone else's transaction)."""
+        return True
+
     async def commit(self) -> list[RecordedEvent]:
         """Append every tracked aggregate's new events, then the other writes; all or nothing."""
+        appended: list[RecordedEvent] = []
         for aggregate in self._seen.values():
             pending = [PendingEvent(event=e) for e in aggregate.collect_events()]
             if pending:
-                self.recorded += await self.events.append(aggregate.id, aggregate.version, pending, self.cause)
+                appended += await self.events.append(aggregate.id, aggregate.version, pending, self.cause)
                 aggregate.version += len(pending)
                 self.changed.append(aggregate)
+        self.recorded += appended
         for write in self._after_events:
             await write(self)
         await self._commit()
         self._committed = True
+        if appended:
+            self.on_committed(lambda: metrics.count_appended(r.type for r in appended))
+        if self.durable_on_commit:
+            self.run_committed()
         return self.recorded
 
     @abc.abstractmethod
@@ -124,6 +148,10 @@ class PostgresUnitOfWork(UnitOfWork):
         self.pool = pool
         self._bound: asyncpg.Connection | None = None
         self._savepoint = True
+
+    @property
+    def durable_on_commit(self) -> bool:
+        return self._bound is None
 
     def bind(self, connection: asyncpg.Connection, *, savepoint: bool = True) -> Self:
         """Run inside `connection`'s open transaction; never take a connection of its own."""

@@ -10,6 +10,7 @@ from siks_events.catalog.registry import TOPIC as REGISTRY_TOPIC
 from siks_events.service import Runtime, ServiceDefinition, serve
 
 from siks_eligibility import worker
+from siks_eligibility.adapters import metrics
 from siks_eligibility.adapters.api import routes
 from siks_eligibility.adapters.api.deps import lifecycle_of
 
@@ -28,6 +29,7 @@ definition = ServiceDefinition(
     topics=[TOPIC, REGISTRY_TOPIC],  # and the registry's, which the projection worker (no ConsumerDefinition) reads
     routers=[routes.router],
     workers=[projection],
+    gauges=[metrics.refresh],
 )
 
 

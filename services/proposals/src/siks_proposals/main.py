@@ -9,7 +9,7 @@ from siks_events.catalog.proposals import TOPIC
 from siks_events.service import ConsumerDefinition, ServiceDefinition, serve
 
 import siks_proposals
-from siks_proposals.adapters import consumers
+from siks_proposals.adapters import consumers, metrics
 from siks_proposals.adapters.api import periods, proposals
 from siks_proposals.adapters.postgres.uow import PostgresProposalsUnitOfWork
 
@@ -26,6 +26,7 @@ definition = ServiceDefinition(
         ConsumerDefinition(name="registry", topics=[registry.TOPIC], handler=consumers.apply_registry_event,
                            unit_of_work=PostgresProposalsUnitOfWork),
     ],
+    gauges=[metrics.refresh],
 )
 
 create_app, __getattr__ = serve(definition)

@@ -84,6 +84,14 @@ class Outcome:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     position: Position = field(default_factory=Position)
     split: bool = False
+    changes: list[UnitOfWork | None] = field(default_factory=list)
+    """The handlers' units of work, whose on-committed callbacks run once the batch has committed."""
+
+    def committed(self) -> None:
+        for change in self.changes:
+            if change is not None:
+                change.run_committed()
+        self.changes = []
 
 
 def decode(record: ConsumerRecord, topic_prefix: str = "") -> Item:
@@ -134,7 +142,9 @@ class BatchApplier:
         try:
             try:
                 async with connection.transaction():
-                    return await self._apply_together(connection, tp, items)
+                    outcome = await self._apply_together(connection, tp, items)
+                outcome.committed()
+                return outcome
             except DATABASE_UNAVAILABLE:
                 raise
             except Exception as exc:  # noqa: BLE001 - isolate the event at fault (or retry the race) one by one
@@ -163,7 +173,7 @@ class BatchApplier:
                 await self.handler.apply([(i.event, i.envelope) for i in fresh], connection)  # type: ignore[misc]
         else:
             for item in fresh:
-                await self._run_handler(connection, item, savepoint=False)
+                outcome.changes.append(await self._run_handler(connection, item, savepoint=False))
         try:
             await inbox.remember(connection, self.consumer, applied)
         except asyncpg.UniqueViolationError:
@@ -201,14 +211,17 @@ class BatchApplier:
         while True:
             attempt += 1
             try:
+                change = None
                 async with connection.transaction():
                     if await inbox.already_applied(connection, self.consumer, [item.key]):
                         outcome.duplicates += 1
                     else:
-                        await self._run_handler(connection, item, savepoint=True)
+                        change = await self._run_handler(connection, item, savepoint=True)
                         await inbox.remember(connection, self.consumer, [item.key])
                         outcome.applied += 1
                     await positions.store(connection, self.consumer, tp, position)
+                if change is not None:
+                    change.run_committed()
                 return None
             except DATABASE_UNAVAILABLE:
                 raise
@@ -245,15 +258,17 @@ class BatchApplier:
         return DeadLetter(item.record, "handler-failed", f"handler failed after {attempt} attempts: {exc!r}",
                           item.envelope.id)
 
-    async def _run_handler(self, connection: asyncpg.Connection, item: Item, *, savepoint: bool) -> None:
+    async def _run_handler(self, connection: asyncpg.Connection, item: Item, *, savepoint: bool) -> UnitOfWork | None:
+        """Apply one event; returns the unit of work it changed, if any."""
         assert item.envelope is not None and item.event is not None
         if isinstance(self.handler, BatchHandler):
             # the slow path already runs this event in a transaction of its own
             await self.handler.apply([(item.event, item.envelope)], connection)
-            return
-        uow = self.uow_factory(cause_of(item.envelope, self.consumer)).bind(connection, savepoint=savepoint)
-        with telemetry.consumer_span(item.envelope, self.consumer):
+            return None
+        with telemetry.consumer_span(item.envelope, self.consumer):  # first: the effects' cause names this span
+            uow = self.uow_factory(cause_of(item.envelope, self.consumer)).bind(connection, savepoint=savepoint)
             await self.handler(item.event, item.envelope, uow)
+        return uow
 
 
 def cause_of(envelope: Envelope, consumer: str) -> Cause:

@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
-from siks_events import kafka
+from siks_events import kafka, metrics
 from siks_events.consumer import inbox, positions
 from siks_events.consumer.batch import BatchApplier, BatchHandler, Handler, Outcome, UnitOfWorkFactory
 from siks_events.consumer.dead_letters import DeadLetterSender
@@ -57,6 +57,7 @@ class IdempotentConsumer:
         inbox_retention: timedelta | None = None,
         partitions: int = kafka.DEFAULT_PARTITIONS,
         replication_factor: int = 1,
+        service: str = "",
     ) -> None:
         self.name = name
         # The prefix names an environment; groups of different environments must not meet.
@@ -89,6 +90,10 @@ class IdempotentConsumer:
         self._workers: dict[TopicPartition, asyncio.Task] = {}
         self._to_check: set[TopicPartition] = set()
         self._consumer: AIOKafkaConsumer | None = None
+        self._lag_client: AIOKafkaConsumer | None = None
+        """A group-less client that reads partitions' last records for `lag` (the member's own fetch stays put)."""
+        self._lag_lock = asyncio.Lock()
+        self.service = service or name.split(".")[0]
 
     # --- running -------------------------------------------------------------------
 
@@ -136,6 +141,7 @@ class IdempotentConsumer:
                 await asyncio.wait_for(self._commit_to_kafka(), 5)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._consumer.stop(), 10)
+            await self._stop_lag_client()
 
     # --- a partition's worker ------------------------------------------------------
 
@@ -177,7 +183,9 @@ class IdempotentConsumer:
         self.duplicates += outcome.duplicates
         self.dead_lettered += len(outcome.dead_letters)
         self.split_batches += outcome.split
+        metrics.consumer_applied.labels(self.service, self.group).inc(outcome.applied)
         for letter in outcome.dead_letters:
+            metrics.dead_letters.labels(self.service, tp.topic, letter.reason_code).inc()
             log.warning("event dead-lettered", extra={
                 "consumer": self.name, "topic": tp.topic, "offset": letter.record.offset,
                 "reason_code": letter.reason_code, "reason": letter.reason})
@@ -295,11 +303,27 @@ class IdempotentConsumer:
         self._start_worker(tp)
 
     async def lag(self) -> dict[TopicPartition, int]:
-        """Records behind the end of each assigned partition (consumer lag)."""
-        assert self._consumer is not None
+        """Records after the stored position of each assigned partition, up to its last record (consumer lag)."""
+        if self._consumer is None:
+            return {}
         assigned = list(self._consumer.assignment())
-        ends = await self._consumer.end_offsets(assigned) if assigned else {}
+        async with self._lag_lock:
+            if self._lag_client is None:
+                client = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False,
+                                          auto_offset_reset="latest", request_timeout_ms=10_000)
+                await client.start()
+                self._lag_client = client
+            try:
+                ends = await kafka.last_offsets(self._lag_client, assigned)
+            except KafkaError:
+                await self._stop_lag_client()
+                raise
         return {tp: max(0, ends[tp] - self.positions.get(tp, Position()).next_offset) for tp in assigned}
+
+    async def _stop_lag_client(self) -> None:
+        client, self._lag_client = self._lag_client, None
+        if client is not None:
+            await kafka.stop_quietly(client)
 
 
 class _Rebalance(ConsumerRebalanceListener):

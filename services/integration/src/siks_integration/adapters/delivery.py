@@ -12,6 +12,8 @@ import time
 
 import asyncpg
 import httpx
+from prometheus_client import Counter
+from siks_events import metrics, telemetry
 from siks_events.sealing import SecretSealer
 
 from siks_integration.adapters.postgres.deliveries import BPJS
@@ -33,11 +35,15 @@ WITH due AS (
 )
 UPDATE outbound_deliveries d SET next_attempt_at = now() + interval '{LEASE_SECONDS} seconds'
 FROM due WHERE d.delivery_id = due.delivery_id
-RETURNING d.delivery_id, d.kind, d.payload, d.attempts,
+RETURNING d.delivery_id, d.kind, d.payload, d.attempts, d.traceparent,
     (SELECT callback_url FROM subscriptions s WHERE s.subscription_id = d.subscription_id) AS callback_url,
     (SELECT secret FROM subscriptions s WHERE s.subscription_id = d.subscription_id) AS secret,
     d.subscription_id
 """
+
+
+deliveries_failed = Counter("siks_deliveries_failed", "Outbound delivery attempts (BPJS, subscribers) that failed.",
+                            ["service"])
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -59,6 +65,7 @@ class DeliveryWorker:
         self.batch = batch
 
     async def run(self) -> None:
+        deliveries_failed.labels(metrics.service_name.get())  # the series exists, at 0, before the first failure
         async with httpx.AsyncClient(timeout=10.0) as client:
             while True:
                 due = await self.pool.fetch(_CLAIM, bool(self.settings.bpjs_url), self.batch)
@@ -81,13 +88,16 @@ class DeliveryWorker:
             headers |= {"content-type": "application/cloudevents+json", TIMESTAMP_HEADER: timestamp,
                         SIGNATURE_HEADER: sign(self._secret(row), timestamp, body)}
         status_code, error = None, None
-        try:
-            response = await client.post(url, content=body, headers=headers)
-            status_code = response.status_code
-            if not response.is_success:
-                error = f"HTTP {status_code}"
-        except httpx.HTTPError as exc:
-            error = repr(exc)
+        with telemetry.client_span(f"POST {row['kind']}", row["traceparent"], **{
+                "http.request.method": "POST", "siks.delivery_id": row["delivery_id"],
+                "siks.delivery.kind": row["kind"]}) as trace_headers:
+            try:
+                response = await client.post(url, content=body, headers=headers | trace_headers)
+                status_code = response.status_code
+                if not response.is_success:
+                    error = f"HTTP {status_code}"
+            except httpx.HTTPError as exc:
+                error = repr(exc)
         attempt = row["attempts"] + 1
         async with self.pool.acquire() as connection, connection.transaction():
             await connection.execute(
@@ -98,6 +108,7 @@ class DeliveryWorker:
                     "UPDATE outbound_deliveries SET status = 'delivered', attempts = $2, delivered_at = now(),"
                     " last_error = NULL WHERE delivery_id = $1", row["delivery_id"], attempt)
             else:
+                deliveries_failed.labels(metrics.service_name.get()).inc()
                 await connection.execute(
                     "UPDATE outbound_deliveries SET attempts = $2, last_error = $3,"
                     " next_attempt_at = now() + make_interval(secs => $4) WHERE delivery_id = $1",

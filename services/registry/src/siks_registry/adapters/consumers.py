@@ -9,6 +9,7 @@ from siks_events.consumer import UnexpectedEventType
 from siks_events.envelope import Envelope
 from siks_events.model import Event
 
+from siks_registry.adapters import metrics
 from siks_registry.application import handlers, proposals
 from siks_registry.application.uow import RegistryUnitOfWork
 
@@ -18,6 +19,7 @@ async def apply_civil_registry_event(event: Event, envelope: Envelope, uow: Regi
     match event:
         case DeathReported():
             await handlers.handle_death_reported(event, uow)
+            metrics.observe_death_applied(uow, envelope)
         case DomicileMoved():
             await handlers.handle_domicile_moved(event, uow)
 

@@ -4,6 +4,7 @@ as the event that caused them, and their delivery log."""
 from __future__ import annotations
 
 import asyncpg
+from siks_events import telemetry
 from siks_events.catalog.registry import Program, ProgramEnded, ProgramEnrolled
 from siks_events.envelope import Envelope
 from siks_events.model import Event
@@ -34,10 +35,12 @@ def bpjs_notification(event: Event, envelope: Envelope) -> dict | None:
 
 async def queue(connection: asyncpg.Connection, *, kind: str, subscription_id: str | None, envelope: Envelope,
                 payload: dict) -> None:
+    """Queue one delivery in the caller's transaction, with the trace it continues (the consumer's span)."""
     await connection.execute(
-        "INSERT INTO outbound_deliveries (kind, subscription_id, event_id, event_type, payload)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        kind, subscription_id, envelope.id, envelope.type, payload)
+        "INSERT INTO outbound_deliveries (kind, subscription_id, event_id, event_type, payload, traceparent)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        kind, subscription_id, envelope.id, envelope.type, payload,
+        telemetry.current_traceparent() or envelope.traceparent)
 
 
 async def fan_out(connection: asyncpg.Connection, envelope: Envelope, region: str) -> None:

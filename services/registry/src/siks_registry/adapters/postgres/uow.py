@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 from siks_events.uow import PostgresUnitOfWork
 
+from siks_registry.adapters import metrics
 from siks_registry.adapters.postgres.projection import project_household
 from siks_registry.application.uow import RegistryUnitOfWork
 from siks_registry.domain.errors import NikAlreadyActive
@@ -18,6 +19,7 @@ class PostgresRegistryUnitOfWork(PostgresUnitOfWork, RegistryUnitOfWork):
 
     async def commit(self):
         self.after_events(self._project)
+        self.after_events(self._count)
         try:
             return await super().commit()
         except asyncpg.UniqueViolationError as exc:
@@ -43,6 +45,9 @@ class PostgresRegistryUnitOfWork(PostgresUnitOfWork, RegistryUnitOfWork):
         for aggregate in self.changed:
             if isinstance(aggregate, Household):
                 await project_household(self.connection, aggregate)
+
+    async def _count(self, uow: PostgresUnitOfWork) -> None:
+        metrics.count_deactivations(self, self.recorded)
 
     async def active_household_of(self, nik: str) -> str | None:
         return await self.connection.fetchval(
