@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from siks_events.catalog.integration import DeathReported
 
-from ..builders import ANI, SITI, household
+from ..builders import ANI, SITI, household, person
 from .dci_partner import verified
 from .messages import eventually, publish
 
@@ -139,3 +139,30 @@ async def test_an_unknown_event_type_is_rejected_in_the_on_subscribe_callback(re
     item = body["message"]["subscribe_response"][0]
     assert (item["status"], item["status_reason_code"]) == ("rjct", "rjct.notify_types.invalid")
     assert body["header"]["status"] == "rjct"
+
+
+async def test_member_changes_are_notified_each_as_its_event_type_from_one_batched_subscription(
+        registry_app, token, onboard, receiver):
+    household_id = (await registry_app.post("/v1/households", json=household(), headers=token())).json()["household_id"]
+    partner = await onboard()
+    batch = subscribe_message("NewHouseHoldMember")
+    for n, kind in enumerate(("UpdateHouseHoldMember", "RemoveHouseHoldMember"), 2):
+        extra = subscribe_message(kind)["subscribe_request"][0]
+        batch["subscribe_request"].append({**extra, "reference_id": f"s-{n}"})
+    assert len(await subscribed(partner, receiver, batch)) == 3
+
+    baby = person("Bayu Santoso", date(2026, 8, 1), "male", "child", serial=9)
+    base = f"/v1/households/{household_id}"
+    for method, path, body in (("POST", "/members", baby), ("PUT", "/members", {**SITI, "occupation": "pedagang"}),
+                               ("POST", "/members/removal", {"nik": ANI["nik"], "reason": "ikut nenek"})):
+        answer = await registry_app.request(method, base + path, json=body, headers=token())
+        assert answer.status_code == 204, answer.text
+
+    async def changes():
+        return sorted((event["data"]["reg_event_type"], event["data"]["reg_records"]["member_identifier"][0]
+                       ["identifier_value"]) for body in receiver.bodies("/registry/notify")
+                      for event in body["message"]["notify_event"])
+
+    assert await eventually(changes, until=lambda seen: len(seen) == 3, timeout=10) == sorted([
+        ("NewHouseHoldMember", baby["nik"]), ("UpdateHouseHoldMember", SITI["nik"]),
+        ("RemoveHouseHoldMember", ANI["nik"])])

@@ -47,7 +47,16 @@ async def _records(connection: asyncpg.Connection, event_type: str, data: dict[s
     found = []
     for nik in _niks(data):
         person = await dci.person_row(connection, data["household_id"], nik)
-        if person is None or not person["region_code"].startswith(region):
+        if person is None:  # removed from the household: DTKS keeps no row of them, only the event
+            household, _ = await dci.household_rows(connection, data["household_id"])
+            if household is None or not household["region_code"].startswith(region):
+                continue
+            if criteria.filter is not None and not await _matches(connection, data["household_id"], None,
+                                                                  criteria.filter):
+                continue
+            found.append(records.removed_member(nik, data["household_id"], household["region_code"], data.get("reason")))
+            continue
+        if not person["region_code"].startswith(region):
             continue
         if criteria.filter is not None and not await _matches(connection, data["household_id"], nik, criteria.filter):
             continue

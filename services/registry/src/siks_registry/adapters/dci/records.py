@@ -88,6 +88,16 @@ def group(household: dict[str, Any], persons: Iterable[dict[str, Any]], *, regio
     return {k: v for k, v in record.items() if v is not None}
 
 
+def removed_member(nik: str, household_id: str, region_code: str, reason: str | None) -> dict[str, Any]:
+    """A person removed from a household (no longer in DTKS there): who, from where, and why."""
+    attributes = [{"name": "member_status", "value": "removed"}, {"name": "household_id", "value": household_id},
+                  {"name": "region_code", "value": region_code}]
+    if reason:
+        attributes.append({"name": "removal_reason", "value": reason})
+    return {"@context": CONTEXT, "@type": "Member", "member_identifier": [_identifier("NIK", nik)],
+            "additional_attributes": attributes}
+
+
 def member_record(person: dict[str, Any], disclose: Iterable[str] = ()) -> dict[str, Any]:
     """A person found by a Member search: the Member with the JSON-LD context and the family card it is on."""
     record = {"@context": CONTEXT, **member(person, disclose)}
