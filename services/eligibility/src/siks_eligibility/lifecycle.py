@@ -124,8 +124,8 @@ class Lifecycle:
                 by_regency.setdefault(state.regency_on(version.assessed_on), {})[household_id] = state
             decided = 0
             for regency in await rows.all_regencies(connection, version.tables):
-                decided += await projection.rank_and_decide(connection, [regency], by_regency.get(regency, {}),
-                                                            everyone=True)
+                decided += len({d.beneficiary.household_id for d in await projection.rank_and_decide(
+                    connection, [regency], by_regency.get(regency, {}), everyone=True)})
             await versions.mark_ready(connection, version.version)
         return decided
 

@@ -29,8 +29,8 @@ from siks_eligibility.adapters.postgres import rows, versions
 from siks_eligibility.adapters.postgres.rows import HouseholdRow, StoredEvent
 from siks_eligibility.adapters.postgres.tables import VersionTables
 from siks_eligibility.adapters.postgres.versions import VersionState
-from siks_eligibility.adapters.reallocation import reallocate_regencies
-from siks_eligibility.domain.decision import Basis, decide_household, decide_persons
+from siks_eligibility.adapters.reallocation import reallocate_decided, reallocate_regencies
+from siks_eligibility.domain.decision import Basis, Decision, decide_household, decide_persons
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
 from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, places_by_regency, score
@@ -70,9 +70,10 @@ class EligibilityProjection(BatchHandler):
         served = await versions.served_for_batch(connection) == self.version
         await self.lock(connection, regencies)
         await rows.upsert_households(connection, self.tables, written)
-        await self.rank_and_decide(connection, regencies, states)
+        decided = await self.rank_and_decide(connection, regencies, states)
         if served:  # slots follow the answers the API gives, not a version still catching up
-            await self.reallocate(connection, regencies)
+            await reallocate_decided(connection, self.tables, decided, on=self.on, rules=self.rules,
+                                     weights_version=self.weights.version)
 
     async def reallocate(self, connection: asyncpg.Connection, regencies: Iterable[str]) -> None:
         """Free and grant quota slots of the regencies as this version's decisions say (the caller holds their locks)."""
@@ -80,9 +81,9 @@ class EligibilityProjection(BatchHandler):
                                    weights_version=self.weights.version)
 
     async def rank_and_decide(self, connection: asyncpg.Connection, regencies: Iterable[str],
-                              states: dict[str, HouseholdState], *, everyone: bool = False) -> int:
+                              states: dict[str, HouseholdState], *, everyone: bool = False) -> list[Decision]:
         """Rank the regencies again and decide the households in `states`, those whose decile moved, or (everyone)
-        every household of the regencies; returns the households decided."""
+        every household of the regencies; returns the decisions made."""
         regencies = list(regencies)
         ranked = await rows.ranking_inputs(connection, self.tables, regencies)
         places = places_by_regency((r["household_id"], r["regency"], r["score"]) for r in ranked)
@@ -97,9 +98,9 @@ class EligibilityProjection(BatchHandler):
         if missing:
             states = {**states, **await self._fold(connection, missing)}
         decided = sorted(hid for hid in to_decide if hid in states)
-        written = [rows.decision_row(d, self.on) for hid in decided for d in self._decide(states[hid], places.get(hid))]
-        await rows.replace_decisions(connection, self.tables, decided, written)
-        return len(decided)
+        decisions = [d for hid in decided for d in self._decide(states[hid], places.get(hid))]
+        await rows.replace_decisions(connection, self.tables, decided, [rows.decision_row(d, self.on) for d in decisions])
+        return decisions
 
     async def fold_all(self, connection: asyncpg.Connection, *, chunk: int = 2_000,
                        keep: int = 100_000) -> dict[str, HouseholdState]:

@@ -56,6 +56,19 @@ async def holders(connection: asyncpg.Connection | asyncpg.Pool, program: Progra
     return [Beneficiary(r["household_id"], r["nik"] or None) for r in rows]
 
 
+async def held_by(connection: asyncpg.Connection, household_ids: Sequence[str]) -> list[tuple[Program, str, Beneficiary]]:
+    """(programme, regency, beneficiary) of every slot the households or their members hold."""
+    rows = await connection.fetch(
+        "SELECT program, regency, household_id, nik FROM eligibility_slots WHERE household_id = ANY($1::text[])",
+        list(household_ids))
+    return [(Program(r["program"]), r["regency"], Beneficiary(r["household_id"], r["nik"] or None)) for r in rows]
+
+
+async def holder_count(connection: asyncpg.Connection, program: Program, regency: str) -> int:
+    return await connection.fetchval("SELECT count(*) FROM eligibility_slots WHERE program = $1 AND regency = $2",
+                                     program.value, regency)
+
+
 async def holders_of(connection: asyncpg.Connection | asyncpg.Pool, program: Program, regency: str) -> list[asyncpg.Record]:
     """The regency's slot holders with when and at which welfare rank each was granted."""
     return await connection.fetch(
