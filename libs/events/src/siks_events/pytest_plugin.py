@@ -20,6 +20,8 @@ from siks_events import checkpoints, sealing
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
 
+pytest_plugins = ("siks_events.log_watch",)  # every log line the suite writes is read for unmasked NIKs
+
 if TYPE_CHECKING:
     import httpx
 

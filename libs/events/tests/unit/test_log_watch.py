@@ -1,0 +1,69 @@
+"""Acceptance 7's watch: a test that writes an unmasked NIK to a log fails, and so does a session whose log
+files hold one; what the services' formatter masks passes."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ("pytester",)
+
+NIK = "3571011705800001"
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester):
+    def run(source: str):
+        pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+        pytester.makepyfile(test_written=source)
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+
+    return run
+
+
+def test_a_nik_printed_or_written_raw_by_a_handler_fails_the_test_that_wrote_it(suite):
+    result = suite(f'''
+import logging, sys
+
+def test_prints():
+    print("looked up {NIK}")
+
+def test_writes_to_stderr():
+    sys.stderr.write("person {NIK} not found\\n")
+
+def test_a_raw_handler():
+    handler = logging.StreamHandler(sys.stderr)
+    logging.getLogger("raw").addHandler(handler)
+    try:
+        logging.getLogger("raw").warning("NIK %s refused", "{NIK}")
+    finally:
+        logging.getLogger("raw").removeHandler(handler)
+
+def test_quiet():
+    print("nothing personal")
+''')
+    result.assert_outcomes(passed=1, failed=3)
+    result.stdout.fnmatch_lines(["*test_prints wrote 1 log line(s) with an unmasked NIK (call)*",
+                                 "*looked up 357101********01*"])
+    assert NIK not in result.stdout.str()
+
+
+def test_records_are_read_as_the_services_render_them_so_masked_ones_pass(suite):
+    result = suite(f'''
+import logging
+
+def test_logs_a_nik_through_the_services_formatter():
+    logging.getLogger("siks.registry").warning("person %s registered", "{NIK}")
+''')
+    result.assert_outcomes(passed=1)
+
+
+def test_a_log_file_under_the_session_temp_dir_with_a_nik_fails_the_session(suite, pytester):
+    result = suite(f'''
+def test_a_server_writes_its_log(tmp_path):
+    (tmp_path / "postgres.log").write_text("DETAIL:  Key (nik)=({NIK}) already exists.\\n")
+''')
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*unmasked NIKs in log files*", "*postgres.log: DETAIL:  Key (nik)=(357101********01)*"])
+    # The inner session's temp dir lies inside this session's, whose own watch would read the file next.
+    for log in pytester.path.parent.rglob("postgres.log"):
+        log.unlink()
