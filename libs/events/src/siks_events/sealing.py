@@ -11,11 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Callable
 
+import asyncpg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "sealed:v1:"
+SERVICE_SECRETS = "service_secrets"
+"""A service's table of secrets it makes for itself once (`name`, sealed `value`)."""
 NONCE_BYTES = 12
 
 
@@ -80,3 +84,17 @@ class SecretSealer:
             return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()).decode()
         except InvalidTag:
             raise CannotOpen(f"does not open for {context}: altered, or sealed for another place") from None
+
+
+def service_secret_context(name: str) -> str:
+    return f"{SERVICE_SECRETS}:{name}"
+
+
+async def kept_secret(pool: asyncpg.Pool, sealer: SecretSealer, name: str, make: Callable[[], str]) -> str:
+    """The service's secret `name` from its `service_secrets` table, made with `make` and stored sealed the first
+    time (replicas racing to make it keep the first one stored)."""
+    context = service_secret_context(name)
+    await pool.execute(f"INSERT INTO {SERVICE_SECRETS} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                       name, sealer.seal(make(), context=context))
+    return sealer.open(await pool.fetchval(f"SELECT value FROM {SERVICE_SECRETS} WHERE name = $1", name),
+                       context=context)

@@ -15,6 +15,8 @@ from datetime import datetime
 
 import asyncpg
 from fpdf import FPDF
+from siks_events.sealing import SecretSealer, kept_secret
+from siks_events.settings import Settings
 
 SECRET_NAME = "statement-letter-hmac"
 
@@ -40,12 +42,10 @@ class LetterCodes:
         return hmac.compare_digest(self._tag(parts[0] + parts[1]), parts[2])
 
 
-async def letter_codes(pool: asyncpg.Pool) -> LetterCodes:
-    """The registry's letter key, made once and kept in its own schema (never a default)."""
-    await pool.execute("INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                       SECRET_NAME, secrets.token_hex(32))
-    return LetterCodes(bytes.fromhex(await pool.fetchval("SELECT value FROM service_secrets WHERE name = $1",
-                                                         SECRET_NAME)))
+async def letter_codes(pool: asyncpg.Pool, settings: Settings) -> LetterCodes:
+    """The registry's letter key, made once and kept sealed in its own schema (never a default)."""
+    sealer = SecretSealer.from_settings(settings)
+    return LetterCodes(bytes.fromhex(await kept_secret(pool, sealer, SECRET_NAME, lambda: secrets.token_hex(32))))
 
 
 @dataclass(frozen=True)

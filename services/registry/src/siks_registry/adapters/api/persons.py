@@ -85,7 +85,7 @@ async def issue_statement_letter(body: LetterRequest, pool: Pool, actor: LetterI
     household = await queries.household(pool, row["household_id"])
     member = household.get_member(body.nik)
     programs = sorted(p["program"] for p in row["programs"] if p["active"])
-    codes = await letters.letter_codes(pool)
+    codes = await letters.letter_codes(pool, request.app.state.settings)
     code = codes.issue()
     issued_at = datetime.now(UTC)
     await pool.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from siks_events.identity import same_name
 from siks_events.model import NotFound, mask_nik
 
@@ -38,10 +38,11 @@ async def dtks_check(body: SelfCheck, pool: Pool):
 
 @router.get("/statement-letters/{code}", response_model=LetterCheck, dependencies=[Depends(letter_check_limit)])
 async def check_statement_letter(
-    code: Annotated[str, Path(max_length=40, description="the code printed on the letter")], pool: Pool
+    code: Annotated[str, Path(max_length=40, description="the code printed on the letter")], pool: Pool,
+    request: Request,
 ):
     """Whether a statement letter with this code was issued, and what it stated."""
-    codes = await letters.letter_codes(pool)
+    codes = await letters.letter_codes(pool, request.app.state.settings)
     row = await pool.fetchrow("SELECT * FROM statement_letters WHERE code = $1", code.upper()) \
         if codes.is_genuine(code) else None
     if row is None:
