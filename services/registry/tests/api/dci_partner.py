@@ -33,8 +33,15 @@ class Receiver:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}/dci"
         self.received: list[tuple[str, dict]] = []
+        self.refuse = 0
+        """How many of the next callbacks to answer 503 (a partner down for a while)."""
+        self.refused = 0
 
     async def _callback(self, request: Request) -> JSONResponse:
+        if self.refuse > 0:
+            self.refuse -= 1
+            self.refused += 1
+            return JSONResponse({"errors": [{"code": "err.service.unavailable"}]}, status_code=503)
         self.received.append((request.url.path.removeprefix("/dci"), await request.json()))
         return JSONResponse({"message": {"ack_status": "ACK", "timestamp": datetime.now(UTC).isoformat(),
                                          "correlation_id": new_id()}})

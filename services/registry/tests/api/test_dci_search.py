@@ -88,6 +88,25 @@ async def test_an_async_search_is_acknowledged_and_its_signed_callback_carries_t
 
     sync = await partner.post("sync/search", partner.envelope("search", search_message(criteria)))
     assert records(sync.json()) == records(body)
+    # the partner's reads of personal data are in the audit trail like anyone's
+    audited = await registry_app.app.state.runtime.pool.fetch(
+        "SELECT DISTINCT nik, role FROM audit_reads WHERE actor = $1", SENDER)
+    assert {(r["nik"], r["role"]) for r in audited} == {(SITI["nik"], "dci_partner"), (DEWI["nik"], "dci_partner")}
+
+
+async def test_a_callback_the_partner_cannot_take_yet_is_sent_again_until_it_is_taken(
+        registry_app, token, onboard, receiver):
+    await registered(registry_app, token, household())
+    partner = await onboard()
+    receiver.refuse = 1
+    answer = await partner.post("search", partner.envelope("search", search_message(BY_NIK)))
+    assert answer.json()["message"]["ack_status"] == "ACK"
+
+    async def callback():
+        return receiver.bodies("/registry/on-search")
+
+    (body,) = await eventually(callback, timeout=15)
+    assert receiver.refused == 1 and (await verified(registry_app, body))["header"]["status"] == "succ"
 
 
 async def test_an_expression_template_pages_and_sorts_groups(registry_app, token, onboard):
