@@ -230,6 +230,11 @@ async def test_a_sender_that_is_not_the_token_or_a_message_outside_the_standard_
     answer = await partner.post("search", partner.envelope("search", search_message(BY_NIK),
                                                            sender_uri="http://elsewhere.example.org/cb"))
     assert answer.json()["message"]["error"]["code"] == "err.sender_uri.invalid"
+    once = partner.envelope("search", search_message(BY_NIK))
+    assert (await partner.post("sync/search", once)).status_code == 200
+    for path in ("sync/search", "search"):  # the same message id again is a duplicate, sync or async
+        error = (await partner.post(path, once)).json()["message"]["error"]
+        assert error["code"] == "err.request.bad" and error["message"].startswith("rjct.message_id.duplicate")
 
 
 async def test_an_async_status_check_is_answered_in_a_signed_txn_on_status_callback(

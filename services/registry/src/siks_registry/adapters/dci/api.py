@@ -28,6 +28,7 @@ from siks_events.dci import (
     MessageHeader,
     NotifyEventRequest,
     RequestEnvelope,
+    RequestStatus,
     SearchRequest,
     SearchResponse,
     SigningKey,
@@ -115,7 +116,7 @@ async def _accept(request: Request, actor: Actor, header: MessageHeader, transac
         request.app.state.runtime.pool, correlation_id=correlation_id, sender_id=header.sender_id,
         message_id=header.message_id, transaction_id=transaction_id, action=action, reply_to=reply_to,
         actor_region=actor.region, request={"header": body["header"], "message": body.get("message")}, answer=None,
-        status="pdng")
+        status=RequestStatus.PENDING.value)
     if not stored:
         raise DciRejected(ErrorCode.REQUEST_BAD, "rjct.message_id.duplicate: this message id was already received")
     return Acknowledgement.of(AckStatus.ACK, correlation_id)
@@ -128,14 +129,17 @@ async def _answer_now(request: Request, actor: Actor, header: MessageHeader, tra
     body, partner, _ = await _received(request, actor, header, action)
     pool = request.app.state.runtime.pool
     correlation_id = new_id()
-    message = await compute(pool, correlation_id, partner)
-    state, done = callback_status(message)
+    # received (not pending: the worker answers only async requests), so a repeated message id reads nothing
     stored = await dci.open_transaction(
         pool, correlation_id=correlation_id, sender_id=header.sender_id, message_id=header.message_id,
         transaction_id=transaction_id, action=action, reply_to=None, actor_region=actor.region,
-        request={"header": body["header"], "message": body.get("message")}, answer=message.wire(), status=state.value)
+        request={"header": body["header"], "message": body.get("message")}, answer=None,
+        status=RequestStatus.RECEIVED.value)
     if not stored:
         raise DciRejected(ErrorCode.REQUEST_BAD, "rjct.message_id.duplicate: this message id was already received")
+    message = await compute(pool, correlation_id, partner)
+    state, done = callback_status(message)
+    await dci.answer_transaction(pool, correlation_id, message.wire(), state.value)
     reply = callback_header(header, action=CALLBACK_ACTION[action], status=state, sender_id=settings.sender_id,
                             completed_count=done)
     return JSONResponse(signed_answer(await _our_key(request), reply, message))

@@ -56,7 +56,8 @@ async def claim_pending(pool: asyncpg.Pool, limit: int) -> list[dict[str, Any]]:
     return [dict(r) for r in await pool.fetch(_CLAIM_PENDING, limit)]
 
 
-async def answer_transaction(connection: asyncpg.Connection, correlation_id: str, answer: dict, status: str) -> None:
+async def answer_transaction(connection: asyncpg.Connection | asyncpg.Pool, correlation_id: str, answer: dict,
+                             status: str) -> None:
     await connection.execute(
         "UPDATE dci_transactions SET answer = $2, status = $3, answered_at = now() WHERE correlation_id = $1",
         correlation_id, answer, status)
