@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from siks_events import asyncapi, chain, checkpoints, dead_letters, http, kafka, metrics, migrations, telemetry
+from siks_events import asyncapi, chain, checkpoints, dead_letters, http, kafka, metrics, migrations, openapi, telemetry
 from siks_events.auth import CurrentActor, TokenVerifier
 from siks_events.consumer import BatchHandler, Handler, IdempotentConsumer
 from siks_events.database import create_pool
@@ -249,6 +249,7 @@ def build_app(definition: ServiceDefinition, settings: Settings | None = None) -
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     http.install(app, problem_base_uri=settings.problem_base_uri, max_body_bytes=settings.max_body_bytes,
                  cors_origins=settings.cors_origin_list, service=definition.name)
+    openapi.document_problems(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
