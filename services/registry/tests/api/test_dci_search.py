@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from siks_events.dci import SigningKey
+from siks_events.sealing import is_sealed
 
 from ..builders import BUDI, SITI, household, person
 from .dci_partner import OUR_ID, SENDER, search_message, verified
@@ -271,3 +272,14 @@ async def test_a_partners_notification_is_checked_and_answered_nack(registry_app
     body["message"]["transaction_id"] = "n-t-2"
     answer = await partner.post("notify", body)
     assert answer.json()["message"]["error"]["code"] == "err.signature.invalid"
+
+
+async def test_our_signing_key_is_kept_sealed_and_a_plain_one_kept_before_is_sealed_in_place(registry_app):
+    pool = registry_app.app.state.runtime.pool
+    before = SigningKey.generate(OUR_ID)
+    # as a registry of before sealing kept it (replacing whatever the worker may have made at start)
+    await pool.execute("INSERT INTO service_secrets (name, value) VALUES ('dci-signing-key', $1)"
+                       " ON CONFLICT (name) DO UPDATE SET value = excluded.value", before.to_pem().decode())
+    published = (await registry_app.get("/.well-known/jwks.json")).json()
+    assert published == before.jwks()
+    assert is_sealed(await pool.fetchval("SELECT value FROM service_secrets WHERE name = 'dci-signing-key'"))

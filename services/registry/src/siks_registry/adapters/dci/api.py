@@ -42,6 +42,7 @@ from siks_events.dci import (
     verify,
 )
 from siks_events.permissions import Operation, allowed_to
+from siks_events.sealing import SecretSealer
 
 from siks_registry.adapters.dci import answers, keys
 from siks_registry.adapters.dci.delivery import CALLBACK_ACTION, callback_status
@@ -79,7 +80,8 @@ def _settings(request: Request) -> DciSettings:
 async def _our_key(request: Request) -> SigningKey:
     state = request.app.state
     if getattr(state, "dci_signing_key", None) is None:
-        state.dci_signing_key = await keys.signing_key(state.runtime.pool, _settings(request).sender_id)
+        state.dci_signing_key = await keys.signing_key(state.runtime.pool, SecretSealer.from_settings(state.settings),
+                                                       _settings(request).sender_id)
     return state.dci_signing_key
 
 

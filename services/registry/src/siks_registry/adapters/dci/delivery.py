@@ -23,6 +23,7 @@ from siks_events.dci import (
     callback_header,
 )
 from siks_events.dci.envelope import DciModel
+from siks_events.sealing import SecretSealer
 
 from siks_registry.adapters.dci import answers, events, keys
 from siks_registry.adapters.dci.settings import DciSettings
@@ -83,13 +84,14 @@ async def answer(pool: asyncpg.Pool, settings: DciSettings, transaction: dict) -
 
 
 class DciWorker:
-    def __init__(self, pool: asyncpg.Pool, settings: DciSettings, *, batch: int = 20) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: DciSettings, sealer: SecretSealer, *, batch: int = 20) -> None:
         self.pool = pool
         self.settings = settings
+        self.sealer = sealer
         self.batch = batch
 
     async def run(self) -> None:
-        key = await keys.signing_key(self.pool, self.settings.sender_id)
+        key = await keys.signing_key(self.pool, self.sealer, self.settings.sender_id)
         async with httpx.AsyncClient(timeout=10.0) as client:
             while True:
                 received = await dci.claim_pending(self.pool, self.batch)
@@ -125,4 +127,4 @@ class DciWorker:
 
 async def run_dci_worker(runtime) -> None:
     """The registry's DCI loop (a `ServiceDefinition` worker)."""
-    await DciWorker(runtime.pool, DciSettings()).run()
+    await DciWorker(runtime.pool, DciSettings(), SecretSealer.from_settings(runtime.settings)).run()

@@ -1,4 +1,4 @@
-"""Our DCI signing key (kept in the service's secrets, made once) and the partners' published keys."""
+"""Our DCI signing key (made once, kept sealed in the service's secrets) and the partners' published keys."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ import time
 import asyncpg
 import httpx
 from siks_events.dci import Jwks, SigningKey
+from siks_events.sealing import SecretSealer, is_sealed, kept_secret, service_secret_context
 
 SIGNING_KEY_SECRET = "dci-signing-key"
 PARTNER_KEYS_TTL_SECONDS = 300.0
 
 
-async def signing_key(pool: asyncpg.Pool, sender_id: str) -> SigningKey:
+async def signing_key(pool: asyncpg.Pool, sealer: SecretSealer, sender_id: str) -> SigningKey:
     """The registry's ed25519 key: created on first use and kept, so the published JWKS stays the same."""
-    await pool.execute("INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                       SIGNING_KEY_SECRET, SigningKey.generate(sender_id).to_pem().decode())
-    pem = await pool.fetchval("SELECT value FROM service_secrets WHERE name = $1", SIGNING_KEY_SECRET)
+    stored = await pool.fetchval("SELECT value FROM service_secrets WHERE name = $1", SIGNING_KEY_SECRET)
+    if stored is not None and not is_sealed(stored):  # kept in plain text before secrets were sealed
+        await pool.execute("UPDATE service_secrets SET value = $2 WHERE name = $1 AND value = $3", SIGNING_KEY_SECRET,
+                           sealer.seal(stored, context=service_secret_context(SIGNING_KEY_SECRET)), stored)
+    pem = await kept_secret(pool, sealer, SIGNING_KEY_SECRET, lambda: SigningKey.generate(sender_id).to_pem().decode())
     return SigningKey.from_pem(sender_id, pem.encode())
 
 
