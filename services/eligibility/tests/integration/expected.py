@@ -53,3 +53,34 @@ async def all_rows(pool: asyncpg.Pool, version: int) -> dict[str, list[dict]]:
         "decisions": [dict(r) for r in await pool.fetch(
             f"SELECT * FROM {tables.decisions} ORDER BY program, household_id, nik")],
     }
+
+
+async def eligible_beneficiaries(pool: asyncpg.Pool, served: int) -> dict[str, set]:
+    """Per programme, the (household, NIK or None) a version decides eligible."""
+    tables = VersionTables(served)
+    found: dict[str, set] = {"PKH": set(), "SEMBAKO": set(), "PBI_JK": set(), "PIP": set()}
+    for row in await pool.fetch(f"SELECT program, household_id, nik FROM {tables.decisions} WHERE eligible"):
+        found[row["program"]].add((row["household_id"], row["nik"] or None))
+    return found
+
+
+async def _slot_history(pool: asyncpg.Pool) -> dict[tuple, list[str]]:
+    """Per programme, regency and beneficiary, the service's own slot events in stream order (a household that moved
+    holds the new regency's slot before its old one ends)."""
+    history: dict[tuple, list[str]] = {}
+    for row in await pool.fetch("SELECT type, data FROM events ORDER BY stream_id, version"):
+        data = row["data"]
+        if "household_id" in data:
+            history.setdefault((data["program"], data["regency"], data["household_id"], data.get("nik")), []).append(row["type"])
+    return history
+
+
+async def assert_one_slot_each(pool: asyncpg.Pool, eligible: dict[str, set]) -> None:
+    """Without quotas every eligible beneficiary holds exactly one slot, and in each regency a beneficiary's slot
+    events alternate, granted first: nobody was granted twice."""
+    held = await pool.fetch("SELECT program, household_id, nik FROM eligibility_slots")
+    assert sorted((r["program"], r["household_id"], r["nik"] or None) for r in held) == sorted(
+        (p, h, n) for p, found in eligible.items() for h, n in found)
+    granted, ended = "siks.eligibility.eligibility-granted.v1", "siks.eligibility.eligibility-ended.v1"
+    for beneficiary, types in (await _slot_history(pool)).items():
+        assert types == [granted, ended] * (len(types) // 2) + [granted] * (len(types) % 2), beneficiary

@@ -14,7 +14,7 @@ from siks_eligibility.lifecycle import Progress
 from siks_events.pytest_plugin import eventually
 
 from ..unit.test_reference import ON
-from .expected import all_rows, domain_decisions, projected_decisions
+from .expected import all_rows, assert_one_slot_each, domain_decisions, eligible_beneficiaries, projected_decisions
 from .registry import registry_log
 
 
@@ -91,11 +91,16 @@ async def test_the_running_worker_follows_the_pointer_to_the_rebuilt_version_and
     running = asyncio.create_task(worker.run(lifecycle, on=ON, poll=0.2))
     try:
         v1 = await eventually(lambda: versions.current(lifecycle.pool), until=lambda v: v is not None, timeout=20)
+        await eventually(lambda: lifecycle.caught_up_with_now(v1), timeout=30)
+        announced = await lifecycle.pool.fetchval("SELECT count(*) FROM events")
         v2 = await worker.rebuild(lifecycle, on=ON)
+        # the rebuilt version decides as the served one did: switching to it frees and grants no slot
+        assert await lifecycle.pool.fetchval("SELECT count(*) FROM events") == announced > 0
         await publish(later)  # only the worker that followed the pointer can take these in
 
         await eventually(lambda: lifecycle.caught_up_with_now(v2.version), timeout=30)
         assert v2.version == v1 + 1
         assert await projected_decisions(lifecycle.pool, v2.version) == domain_decisions(log, ON)
+        await assert_one_slot_each(lifecycle.pool, await eligible_beneficiaries(lifecycle.pool, v2.version))
     finally:
         await _stopped(running)

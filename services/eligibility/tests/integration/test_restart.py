@@ -13,7 +13,7 @@ from siks_events.pytest_plugin import SESSION_TIMEOUT_MS, eventually
 
 from ..unit.test_reference import ON, generate, reference
 from .conftest import PARTITIONS
-from .expected import domain_decisions, projected_decisions
+from .expected import assert_one_slot_each, domain_decisions, eligible_beneficiaries, projected_decisions
 from .registry import registry_log
 
 
@@ -24,25 +24,6 @@ async def _spawn_worker(siks_database_url, siks_bootstrap_servers, schema_name, 
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "siks_eligibility.cli", "run", "--on", ON.isoformat(), env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-
-
-async def _eligible(pool, served: int) -> dict[str, set]:
-    tables = VersionTables(served)
-    found: dict[str, set] = {"PKH": set(), "SEMBAKO": set(), "PBI_JK": set(), "PIP": set()}
-    for row in await pool.fetch(f"SELECT program, household_id, nik FROM {tables.decisions} WHERE eligible"):
-        found[row["program"]].add((row["household_id"], row["nik"] or None))
-    return found
-
-
-async def _slot_history(pool) -> dict[tuple, list[str]]:
-    """Per programme, regency and beneficiary, the service's own slot events in stream order (a household that moved
-    holds the new regency's slot before its old one ends)."""
-    history: dict[tuple, list[str]] = {}
-    for row in await pool.fetch("SELECT type, data FROM events ORDER BY stream_id, version"):
-        data = row["data"]
-        if "household_id" in data:
-            history.setdefault((data["program"], data["regency"], data["household_id"], data.get("nik")), []).append(row["type"])
-    return history
 
 
 async def test_a_worker_killed_mid_stream_and_restarted_counts_every_event_once_as_the_reference_does(
@@ -79,13 +60,8 @@ async def test_a_worker_killed_mid_stream_and_restarted_counts_every_event_once_
 
     # against the independent reference: the same eligible beneficiaries of every programme, 0 mismatches
     _, expected, _ = reference(generate(households), ON, None)
-    eligible = await _eligible(lifecycle.pool, served)
+    eligible = await eligible_beneficiaries(lifecycle.pool, served)
     assert {p: len(expected[p] ^ eligible[p]) for p in expected} == {"PKH": 0, "SEMBAKO": 0, "PBI_JK": 0, "PIP": 0}
     # and its own events count nobody twice: without quotas every eligible one holds exactly one slot, and in each
     # regency a beneficiary's slot events alternate, granted first
-    held = await lifecycle.pool.fetch("SELECT program, household_id, nik FROM eligibility_slots")
-    assert sorted((r["program"], r["household_id"], r["nik"] or None) for r in held) == sorted(
-        (p, h, n) for p, found in expected.items() for h, n in found)
-    for beneficiary, types in (await _slot_history(lifecycle.pool)).items():
-        granted, ended = "siks.eligibility.eligibility-granted.v1", "siks.eligibility.eligibility-ended.v1"
-        assert types == [granted, ended] * (len(types) // 2) + [granted] * (len(types) % 2), beneficiary
+    await assert_one_slot_each(lifecycle.pool, expected)
