@@ -175,7 +175,7 @@ class BankAccount(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     bank: str = Field(min_length=1, max_length=100)
-    number: str = Field(pattern=r"^\d{6,20}$")
+    number: str = Field(pattern=r"^[0-9]{6,20}$")
     holder: str = Field(min_length=1, max_length=200)
 
 

@@ -20,7 +20,7 @@ from siks_events.model import Event, Nik, RegionCode
 
 TOPIC = "siks.proposals.events"
 
-Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Period = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 """A monthly period of the DTKS update, written YYYY-MM."""
 
 
@@ -51,7 +51,7 @@ class AddHousehold(_Change):
     """Register a new household in DTKS with its members."""
 
     kind: Literal[ProposalKind.ADD_HOUSEHOLD] = ProposalKind.ADD_HOUSEHOLD
-    kk_number: str = Field(pattern=r"^\d{16}$")
+    kk_number: str = Field(pattern=r"^[0-9]{16}$")
     address: str = Field(min_length=1, max_length=500)
     members: tuple[Person, ...] = Field(min_length=1, max_length=30)
     location: Location | None = None

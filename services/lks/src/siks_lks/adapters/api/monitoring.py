@@ -89,7 +89,8 @@ async def _recap(actor, pool, region: str | None) -> list[RecapRow]:
     return [RecapRow(**dict(row), flagged=row["mismatches"] > 0) for row in await read_models.recap(pool, region)]
 
 
-RegionQuery = Query(None, pattern=r"^(\d{2}|\d{4})?$", description="a province (2 digits) or regency (4); the actor's by default")
+RegionQuery = Query(None, pattern=r"^([0-9]{2}|[0-9]{4})?$",
+                    description="a province (2 digits) or regency (4); the actor's by default")
 
 
 @router.get("/recaps", response_model=list[RecapRow])

@@ -76,7 +76,7 @@ async def list_entries(body: PrelistUpload, actor: allowed_to(Operation.PPKS_LIS
 
 
 @router.get("/regions/{region_code}/ppks-entries", response_model=list[EntryPublic])
-async def entries(region_code: Annotated[str, Path(pattern=r"^\d{2,10}$")], pool: Pool,
+async def entries(region_code: Annotated[str, Path(pattern=r"^[0-9]{2,10}$")], pool: Pool,
                   actor: scoped(Operation.PPKS_READ, "region", "region_code", named_region),
                   pending: bool = Query(False, description="only the entries not verified yet")):
     return [EntryPublic(**dict(row)) for row in await read_models.ppks_entries(pool, region_code, pending)]

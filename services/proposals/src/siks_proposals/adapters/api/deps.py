@@ -42,7 +42,7 @@ Today = Annotated[date, Depends(today)]
 
 
 ProposalId = Annotated[str, Path(max_length=100)]
-Regency = Annotated[str, Path(pattern=r"^\d{4}$", description="regency/city (kabupaten/kota) code, 4 digits")]
+Regency = Annotated[str, Path(pattern=r"^[0-9]{4}$", description="regency/city (kabupaten/kota) code, 4 digits")]
 
 
 async def proposal_region(request: Request, proposal_id: str) -> str | None:

@@ -23,7 +23,7 @@ Reader = regency_in_scope(Operation.PROPOSAL_READ)
 Closer = regency_in_scope(Operation.PERIOD_CLOSE)
 Decider = regency_in_scope(Operation.PROPOSAL_DECIDE)
 
-Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="the period, YYYY-MM")]
+Month = Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="the period, YYYY-MM")]
 
 
 @router.get("", response_model=PeriodPublic)

@@ -45,8 +45,8 @@ async def draft(body: ProposalDraft, actor: Drafter, uow: UnitOfWorkFactory, req
 
 
 @router.get("", response_model=ProposalPage)
-async def list_proposals(actor: Reader, pool: Pool, region: str | None = Query(None, pattern=r"^\d{2,10}$"),
-                         status: Status | None = None, period: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+async def list_proposals(actor: Reader, pool: Pool, region: str | None = Query(None, pattern=r"^[0-9]{2,10}$"),
+                         status: Status | None = None, period: str | None = Query(None, pattern=r"^[0-9]{4}-[0-9]{2}$"),
                          page: PageNumber = 1, size: PageSize = 50):
     """Proposals in a region (the actor's own by default), by status and period, newest first."""
     region = actor.region if region is None else region
@@ -57,8 +57,8 @@ async def list_proposals(actor: Reader, pool: Pool, region: str | None = Query(N
 
 
 @router.get("/counts", response_model=ProposalCounts)
-async def counts(actor: Reader, pool: Pool, region: str | None = Query(None, pattern=r"^\d{2,10}$"),
-                 period: str | None = Query(None, pattern=r"^\d{4}-\d{2}$")):
+async def counts(actor: Reader, pool: Pool, region: str | None = Query(None, pattern=r"^[0-9]{2,10}$"),
+                 period: str | None = Query(None, pattern=r"^[0-9]{4}-[0-9]{2}$")):
     """How many proposals each village has in each status, and the sums."""
     region = actor.region if region is None else region
     require_region(actor, "region", region)

@@ -12,7 +12,7 @@ from siks_events.store import RecordedEvent
 from siks_proposals.domain.proposal import Proposal
 
 VillageCode = str
-_VILLAGE = Field(pattern=r"^\d{10}$", description="village (desa/kelurahan) code, 10 digits")
+_VILLAGE = Field(pattern=r"^[0-9]{10}$", description="village (desa/kelurahan) code, 10 digits")
 
 
 class _Body(BaseModel):

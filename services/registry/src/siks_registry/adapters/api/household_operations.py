@@ -40,7 +40,7 @@ class _Body(BaseModel):
 class Split(_Body):
     niks: list[Nik] = Field(min_length=1, max_length=30)
     head_nik: Nik
-    kk_number: str = Field(pattern=r"^\d{16}$")
+    kk_number: str = Field(pattern=r"^[0-9]{16}$")
     address: str = Field(min_length=1, max_length=500)
     region_code: RegionCode | None = Field(None, description="the new household's village; the same one if left out")
 
@@ -61,7 +61,7 @@ class Attachment(BaseModel):
     nik: Nik
     relationship: Relationship = Relationship.HEAD
     household_id: str | None = Field(None, max_length=100, description="an existing household of the village")
-    kk_number: str | None = Field(None, pattern=r"^\d{16}$", description="for a new household, with `address`")
+    kk_number: str | None = Field(None, pattern=r"^[0-9]{16}$", description="for a new household, with `address`")
     address: str | None = Field(None, min_length=1, max_length=500)
     effective_date: date | None = None
     household_programs: bool = False

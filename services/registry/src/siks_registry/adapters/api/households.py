@@ -49,7 +49,7 @@ async def register_household(body: HouseholdCreate, actor: Registrar, uow: UnitO
 
 @router.get("", response_model=list[HouseholdPublic])
 async def households_by_kk(pool: Pool, actor: Reader, request: Request,
-                           kk_number: str = Query(pattern=r"^\d{16}$")):
+                           kk_number: str = Query(pattern=r"^[0-9]{16}$")):
     """Households recorded under a family card (KK) number."""
     found = [await queries.household(pool, row["household_id"]) for row in await queries.households_by_kk(pool, kk_number)]
     shown = [h for h in found if actor.covers(h.region_code)]

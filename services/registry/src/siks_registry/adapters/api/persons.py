@@ -44,7 +44,7 @@ async def search_persons(
     pool: Pool,
     actor: Reader,
     request: Request,
-    region: str = Query("", pattern=r"^(\d{2}|\d{4}|\d{6}|\d{10})?$",
+    region: str = Query("", pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{10})?$",
                         description="region code prefix: province, regency, sub-district or village"),
     name: str | None = Query(None, max_length=100),
     status_: str | None = Query(None, alias="status", pattern="^(active|deceased|moved_out|graduated|left)$"),
