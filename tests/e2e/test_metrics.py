@@ -116,11 +116,12 @@ async def test_every_service_serves_the_named_series(every_service, tokens):
     assert "/v1/persons/{nik}" in routes and not any(WIFE["nik"] in route for route in routes)
 
 
-async def lag_of(client, service: str, group_suffix: str) -> dict[str, int]:
+async def lag_of(client, service: str, group: str) -> dict[str, int]:
     """The group's lag per topic:partition, as /metrics shows it."""
     _, samples = parse((await client.get("/metrics")).text, service)
+    group = client.app.state.settings.topic_prefix + group
     return {f"{s.labels['topic']}:{s.labels['partition']}": int(s.value)
-            for s in samples.get("siks_consumer_lag_events", []) if s.labels["group"].endswith(group_suffix)}
+            for s in samples.get("siks_consumer_lag_events", []) if s.labels["group"] == group}
 
 
 async def test_consumer_lag_rises_while_a_consumer_is_held_up_and_returns_to_zero(services, tokens):

@@ -22,7 +22,8 @@ async def test_status_reads_health_backlog_lag_and_dead_letters_of_each_service(
     async def dead_letter_counted():
         async with httpx.AsyncClient(mounts=mounts) as client:
             found = {s.service: s for s in await status.collect(urls, client=client)}
-        return found if found["integration"].dead_letters == 1 else None
+        settled = found["integration"].dead_letters == 1 and not any(found["registry"].consumer_lag.values())
+        return found if settled else None
 
     found = await eventually(dead_letter_counted, what="the dead letter to show in the status")
     assert found["registry"].health == "ready" and found["integration"].health == "ready"

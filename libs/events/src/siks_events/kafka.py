@@ -182,6 +182,8 @@ async def last_offsets(client: AIOKafkaConsumer, partitions: list[TopicPartition
             if records:
                 ends[tp] = max(ends[tp], records[-1].offset + 1)
                 pending.discard(tp)
+    # An assigned partition is fetched on in the background (long polls, prefetched records): not until next time.
+    client.pause(*client.assignment())
     return ends
 
 

@@ -86,3 +86,8 @@ class LabelledGauges:
         for gone in self._set.get(gauge, set()) - values.keys():
             gauge.remove(*gone)
         self._set[gauge] = set(values)
+
+    def forget(self) -> None:
+        """Remove every label set this owner set (it stops: its last values would otherwise stay)."""
+        for gauge in list(self._set):
+            self.publish(gauge, {})

@@ -169,6 +169,7 @@ class Runtime:
             for consumer, lags in zip(self.consumers, measured, strict=True) for tp, lag in lags.items()})
 
     async def stop(self) -> None:
+        self._gauges.forget()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
