@@ -35,7 +35,9 @@ def upgrade(service_revisions: Path, url: str, schema: str, *, sealer: SecretSea
     """Bring a service's schema to the newest shared and own revisions (blocking; run it in a thread).
     `sealer` lets a revision seal secrets stored in plain text before (`config.attributes["siks_sealer"]`)."""
     config = alembic_config(service_revisions, url, schema)
-    config.attributes["siks_sealer"] = sealer
+    keys = os.environ.get("SIKS_SECRETS_KEYS", "").strip()
+    # A command-line tool that migrates (siks-registry import) has no settings: the environment's keys serve.
+    config.attributes["siks_sealer"] = sealer or (SecretSealer.from_text(keys) if keys else None)
     command.upgrade(config, "heads")
 
 

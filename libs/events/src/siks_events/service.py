@@ -60,6 +60,8 @@ class ServiceDefinition:
     """Other background loops (outbound deliveries, ...), started after the relay and consumers."""
     gauges: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
     """The service's own gauges (proposals by status, ...), set each time /metrics is read."""
+    keeps_secrets: bool = False
+    """It stores secrets sealed (`siks_events.sealing`), so it needs `SIKS_SECRETS_KEYS` to start."""
 
     @property
     def event_topics(self) -> list[str]:
@@ -81,7 +83,8 @@ class Runtime:
 
     async def start(self) -> None:
         s, d = self.settings, self.definition
-        sealer = SecretSealer.from_settings(s) if s.secrets_keys else None
+        # A service that keeps secrets refuses to start without the key that seals them, not at its first secret.
+        sealer = SecretSealer.from_settings(s) if s.secrets_keys or d.keeps_secrets else None
         await asyncio.to_thread(migrations.upgrade, d.migrations, s.database_url, s.schema_name, sealer=sealer)
         self.pool = await create_pool(s.database_url, s.schema_name, min_size=s.db_pool_min_size,
                                       max_size=s.db_pool_max_size)

@@ -21,6 +21,7 @@ definition = ServiceDefinition(
     title="SIKS-NG Integration",
     description=siks_integration.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
+    keeps_secrets=True,  # subscribers' secrets: sealed under SIKS_SECRETS_KEYS
     topics=[TOPIC, DUKCAPIL_TOPIC],
     routers=[dukcapil.router, subscriptions.router, dci_crvs.router, dci_crvs.status_router, dci_crvs.jwks_router],
     simulator_routers=[simulators.router, dci_crvs_simulator.router],

@@ -91,3 +91,10 @@ async def test_without_a_key_the_migration_refuses_to_leave_plain_secrets_behind
         await asyncio.to_thread(migrations.upgrade, REVISIONS, settings.database_url, settings.schema_name)
     [row] = await stored_rows(settings)
     assert SECRET in row  # nothing half done: the revision's transaction rolled back
+
+
+async def test_a_service_that_keeps_secrets_will_not_start_without_the_key(service_settings):
+    settings = service_settings("integration", consumers_enabled=False, relay_enabled=False, secrets_keys=None)
+    with pytest.raises(SecretsKeyMissing, match="SIKS_SECRETS_KEYS"):
+        async with serving(create_app(settings)):
+            pass

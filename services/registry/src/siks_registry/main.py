@@ -19,6 +19,7 @@ definition = ServiceDefinition(
     title="SIKS-NG Registry (DTKS)",
     description=siks_registry.__doc__ or "",
     migrations=Path(__file__).parent / "migrations",
+    keeps_secrets=True,  # the statement-letter key: sealed under SIKS_SECRETS_KEYS
     topics=["siks.registry.events"],
     routers=[households.router, household_operations.router, persons.router, public.router, audit.router,
              dci_api.router, dci_api.onboarding, dci_api.jwks_router],
