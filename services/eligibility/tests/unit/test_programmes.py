@@ -10,6 +10,7 @@ from siks_eligibility.domain.policy import NoVersionInForce
 from siks_eligibility.domain.rules import PkhRule, RuleBook, RuleSet
 from siks_events.catalog.eligibility import EndReason
 from siks_events.catalog.registry import (
+    Assets,
     Education,
     HouseholdGraduated,
     MemberDeceased,
@@ -19,7 +20,7 @@ from siks_events.catalog.registry import (
     Sex,
 )
 
-from .builders import ON, RULES, VILLAGE, Log, head, person, ranked_at, schoolchild, years_before
+from .builders import ON, RULES, VILLAGE, Log, head, person, ranked_at, registered, schoolchild, years_before
 
 DAY_BEFORE = ON - timedelta(days=1)
 
@@ -180,3 +181,18 @@ def test_a_decision_names_its_versions_inputs_conditions_and_the_log_position_it
         ("in_dtks", True, True), ("decile", True, True), ("pregnant", False, False), ("young_child", True, False),
         ("school_age_child", False, False), ("elderly", False, False), ("severe_disability", False, False),
         ("has_component", True, True)]
+
+
+def test_the_death_of_the_last_component_ends_pkh_as_a_death_even_when_it_moves_the_household_past_the_decile_limit():
+    grandmother = person(years_before(ON, 70))  # her death takes 3 points of size away: the household scores higher
+    log = Log()
+    for wealth in range(9):
+        log.record(registered(f"n{wealth}", head(), wealth=wealth))
+    log.record(registered("h1", head(), grandmother).model_copy(  # level with n3, ahead of it by id: rank 4
+        update={"assets": Assets(vehicles=("car", "car", "car", "motorcycle"))}))
+    assert log.assess().decision(Program.PKH, Beneficiary("h1")).decile == 4
+    log.record(MemberDeceased(household_id="h1", nik=grandmother.nik, died_on=DAY_BEFORE))
+
+    after = log.assess().decision(Program.PKH, Beneficiary("h1"))
+    assert not after.eligible and after.decile == 5 and not after.condition("has_component").passed
+    assert (after.end_reason, after.ended_on) == (EndReason.DECEASED, DAY_BEFORE)

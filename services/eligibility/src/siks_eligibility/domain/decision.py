@@ -175,7 +175,9 @@ def decide_household(
     ending = None
     if not eligible:
         ending = _household_ending(household, active_members, on)
-        if ending[0] is EndReason.NO_LONGER_ENTITLED and component_gone and conditions[1].passed:
+        if ending[0] is EndReason.NO_LONGER_ENTITLED and component_gone:
+            # the last component's death or departure ends PKH, even where the smaller household also ranks
+            # past the decile limit: that move is the same departure's doing
             ending = component_gone
     return Decision(
         program=rule.program, beneficiary=Beneficiary(household.household_id), eligible=eligible,
