@@ -257,3 +257,20 @@ def consumer_span(envelope: Any, consumer: str) -> Iterator[trace.Span]:
                     "cloudevents.event_id": envelope.id, "cloudevents.event_type": envelope.type},
     ) as span:
         yield span
+
+
+@contextlib.contextmanager
+def batch_span(envelopes: list[Any], consumer: str) -> Iterator[trace.Span]:
+    """One consumer span for a batch handler's call: a batch serves many traces, so the span links to each
+    event's trace instead of continuing one (made only while spans are collected)."""
+    if not collecting_spans():
+        yield trace.INVALID_SPAN
+        return
+    links = [trace.Link(trace.get_current_span(context_from(e.traceparent)).get_span_context())
+             for e in envelopes if e.traceparent]
+    with tracer.start_as_current_span(
+        f"consume {len(envelopes)} events", kind=SpanKind.CONSUMER, links=links,
+        attributes={"siks.service": metrics.service_name.get(), "messaging.system": "kafka",
+                    "messaging.consumer.group.name": consumer, "messaging.batch.message_count": len(envelopes)},
+    ) as span:
+        yield span

@@ -41,3 +41,22 @@ async def test_a_request_trace_reaches_the_event_and_continues_in_the_consumer()
         follow_up = cause_of(envelope, "c")
     assert follow_up.traceparent.split("-")[1] == TRACE_ID
     assert follow_up.causation_id == "e-1" and follow_up.actor == "op-1"
+
+
+def test_a_batch_handlers_span_links_to_the_trace_of_each_event_it_applies():
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    envelopes = []
+    for n, traceparent in enumerate([INCOMING, other, None]):
+        stored = RecordedEvent(position=n, stream_id="h-1", version=n + 1, event_id=f"e-{n}", type="t", topic="x",
+                               subject="h-1", data={}, metadata={"traceparent": traceparent} if traceparent else {},
+                               recorded_at=datetime.now(UTC))
+        envelopes.append(stored.envelope("/siks-ng/test"))
+    with (telemetry.listening(SimpleSpanProcessor(InMemorySpanExporter())) as processor,
+          telemetry.batch_span(envelopes, "test.projection")):
+        pass
+    (span,) = processor.span_exporter.get_finished_spans()
+    assert span.name == "consume 3 events"
+    assert [format(link.context.trace_id, "032x") for link in span.links] == [TRACE_ID, other.split("-")[1]]

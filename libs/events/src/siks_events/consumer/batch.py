@@ -170,7 +170,8 @@ class BatchApplier:
                 applied.append(item.key)
         if isinstance(self.handler, BatchHandler):
             if fresh:
-                await self.handler.apply([(i.event, i.envelope) for i in fresh], connection)  # type: ignore[misc]
+                with telemetry.batch_span([i.envelope for i in fresh], self.consumer):
+                    await self.handler.apply([(i.event, i.envelope) for i in fresh], connection)  # type: ignore[misc]
         else:
             for item in fresh:
                 outcome.changes.append(await self._run_handler(connection, item, savepoint=False))
@@ -263,7 +264,8 @@ class BatchApplier:
         assert item.envelope is not None and item.event is not None
         if isinstance(self.handler, BatchHandler):
             # the slow path already runs this event in a transaction of its own
-            await self.handler.apply([(item.event, item.envelope)], connection)
+            with telemetry.batch_span([item.envelope], self.consumer):
+                await self.handler.apply([(item.event, item.envelope)], connection)
             return None
         with telemetry.consumer_span(item.envelope, self.consumer):  # first: the effects' cause names this span
             uow = self.uow_factory(cause_of(item.envelope, self.consumer)).bind(connection, savepoint=savepoint)
