@@ -45,7 +45,7 @@ EVENT_TOPICS = {
 PARTNER_TOPICS = {"dukcapil.civil-events": "dukcapil"}  # written by the partner, not by a service
 # Secrets the operators write (CloudNativePG: "<cluster>-app"; Strimzi: one per KafkaUser) and those an
 # administrator creates by hand, which README.md must name (with the command that creates them).
-HAND_MADE_SECRETS = {"siks-verification-blobs", "siks-backup-s3"}
+HAND_MADE_SECRETS = {"siks-verification-blobs", "siks-backup-s3"} | {f"siks-{s}-keys" for s in SERVICES}
 VALIDATED_API_VERSIONS = {"v1", "apps/v1", "policy/v1", "networking.k8s.io/v1", "autoscaling/v2"}
 DAY_MS = 24 * 3600 * 1000
 
@@ -234,6 +234,14 @@ def test_each_service_has_an_api_and_a_workers_deployment(overlay: str, service:
         env = env_of(container)
         assert env["SIKS_RELAY_ENABLED"]["value"] == env["SIKS_CONSUMERS_ENABLED"]["value"] == background
         assert env["DATABASE_URL"]["valueFrom"] == {"secretKeyRef": {"name": f"siks-{service}-app", "key": "uri"}}
+        keys = f"siks-{service}-keys"
+        # the relay's process seals the event chain and signs its checkpoints; only it holds the signing key
+        signing = env.get("SIKS_CHAIN_SIGNING_KEYS", {}).get("valueFrom")
+        assert signing == ({"secretKeyRef": {"name": keys, "key": "chain-signing-keys"}} if component == "workers"
+                           else None)
+        sealing = env.get("SIKS_SECRETS_KEYS", {}).get("valueFrom")
+        assert sealing == ({"secretKeyRef": {"name": keys, "key": "secrets-keys"}} if definition(service).keeps_secrets
+                           else None)
         assert {"configMapRef": {"name": "siks-config"}} in container["envFrom"]
 
     # requests reach the API only
@@ -350,7 +358,8 @@ def test_no_secret_is_committed() -> None:
         generated = {f"siks-{s}-app" for s in SERVICES}  # CloudNativePG writes these
         assert referenced - generated <= HAND_MADE_SECRETS, referenced - generated
         for name in referenced - generated:
-            assert f"create secret generic {name}" in readme, f"README.md does not say how to create {name}"
+            shown = re.sub(r"^siks-(\w+)-keys$", "siks-$service-keys", name)  # one command for every service's
+            assert f"create secret generic {shown}" in readme, f"README.md does not say how to create {name}"
         for e in (e for _, pod in pod_specs(overlay) for c in pod["containers"] for e in c.get("env", [])):
             assert "password" not in e["name"].lower() or "valueFrom" in e, e["name"]
 
