@@ -33,6 +33,11 @@ def same_name(a: str, b: str) -> bool:
     return normal(a) == normal(b)
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether the text is all digits 0-9: `str.isdigit` also takes Arabic-Indic and superscript digits."""
+    return text.isascii() and text.isdigit()
+
+
 def dotted(code: str) -> str:
     """`3571011001` -> `35.71.01.1001` (Kemendagri's written form)."""
     parts = [code[0:2], code[2:4], code[4:6], code[6:10]]
@@ -42,7 +47,7 @@ def dotted(code: str) -> str:
 @lru_cache(maxsize=65536)
 def region_name(code: str) -> str | None:
     """The region's name and path, or None when the code is not in the Kepmendagri list."""
-    if not code.isdigit() or len(code) not in (2, 4, 6, 10):
+    if not ascii_digits(code) or len(code) not in (2, 4, 6, 10):
         return None
     found = get_wilayah(dotted(code))
     return found.path if found else None
@@ -55,7 +60,7 @@ def is_known_region(code: str) -> bool:
 def nik_problems(nik: str, *, birth_date: date | None = None, sex: Sex | None = None) -> list[Problem]:
     """Every way a NIK breaks the rules: 16 digits, a known sub-district, a birth date (+40 for
     women) that matches the person's, a serial other than 0000."""
-    if len(nik) != 16 or not nik.isdigit():
+    if len(nik) != 16 or not ascii_digits(nik):
         return [Problem("nik-format", "a NIK is exactly 16 digits")]
     problems = []
     if not is_known_region(nik[:6]):
@@ -87,7 +92,7 @@ def nik_problems(nik: str, *, birth_date: date | None = None, sex: Sex | None = 
 
 def kk_problems(kk_number: str) -> list[Problem]:
     """A family card (KK) number: 16 digits, issued in a known sub-district, serial not 0000."""
-    if len(kk_number) != 16 or not kk_number.isdigit():
+    if len(kk_number) != 16 or not ascii_digits(kk_number):
         return [Problem("kk-format", "a KK number is exactly 16 digits")]
     problems = []
     if not is_known_region(kk_number[:6]):
@@ -99,7 +104,7 @@ def kk_problems(kk_number: str) -> list[Problem]:
 
 def village_problems(region_code: str) -> list[Problem]:
     """A household's village (desa/kelurahan): 10 digits and in the Kepmendagri list."""
-    if len(region_code) != 10 or not region_code.isdigit():
+    if len(region_code) != 10 or not ascii_digits(region_code):
         return [Problem("region-format", "a village region code is exactly 10 digits")]
     if not is_known_region(region_code):
         return [Problem("region-unknown", f"{dotted(region_code)} is not a known village (desa/kelurahan)")]

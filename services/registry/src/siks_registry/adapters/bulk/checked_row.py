@@ -15,8 +15,8 @@ from siks_events.identity import kk_problems, nik_problems, village_problems
 
 from siks_registry.adapters.bulk.csv_format import PROGRAM_SEPARATOR, SourceRow
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SIXTEEN_DIGITS = re.compile(r"^\d{16}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_SIXTEEN_DIGITS = re.compile(r"^[0-9]{16}$")  # \d would also take other scripts' digits
 _BOOLEANS = {"true": True, "false": False}
 
 ProgramStart = tuple[Program, date | None]
