@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from siks_events.identity import ascii_digits
 from siks_events.model import DomainError, Forbidden
 
 ALGORITHMS = ["RS256"]
@@ -161,7 +162,7 @@ class TokenVerifier:
         except ValueError:
             raise Unauthenticated(f"the token names no known role: {claims.get('role')!r}") from None
         region = str(claims.get("region") or "")
-        if region and (not region.isdigit() or len(region) not in (2, 4, 6, 10)):
+        if region and (not ascii_digits(region) or len(region) not in (2, 4, 6, 10)):
             raise Unauthenticated(f"the token's region {region!r} is not a region code")
         if not region and role in REGIONAL_ROLES:
             # An empty region is national scope: a regional role without one would see the whole country.

@@ -155,3 +155,9 @@ async def test_a_token_already_verified_is_not_verified_again(issuer, monkeypatc
     assert len(actors) == 1 and signature_checks == [1]
     assert verifier.verify(signed(issuer, sub="op-2")).subject == "op-2"
     assert signature_checks == [1, 1]
+
+
+async def test_a_region_claim_in_other_scripts_digits_is_refused(client, issuer):
+    answer = await status_of(client, signed(issuer, region="٣٥٧١٠١١٠٠١"))
+    assert answer.status_code == 401
+    assert "not a region code" in answer.json()["detail"]
