@@ -18,7 +18,8 @@ from .test_death_report_flow import WIFE, death, known_to_integration, publish_i
 
 EVERY_SERVICE = {
     "siks_http_requests_total", "siks_http_request_duration_seconds_count", "siks_relay_backlog_events",
-    "siks_relay_backlog_oldest_seconds", "siks_events_appended_total",
+    "siks_relay_backlog_oldest_seconds", "siks_events_appended_total", "siks_http_requests_in_flight",
+    "siks_db_pool_connections",
 }
 CONSUMING = {"siks_consumer_lag_events"}
 OWN = {

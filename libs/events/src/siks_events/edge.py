@@ -51,6 +51,8 @@ class Edge:
         attributes = {"http.request.method": method, "url.path": masked_path, "url.scheme": scope.get("scheme", "http")}
         if scope.get("query_string"):
             attributes["url.query"] = telemetry.mask_niks(scope["query_string"].decode("latin-1"))
+        in_flight = metrics.http_requests_in_flight.labels(self.service)
+        in_flight.inc()
         with telemetry.server_span(method, headers.get("traceparent"), **attributes) as span:
             try:
                 length = headers.get("content-length")
@@ -59,6 +61,7 @@ class Edge:
                 else:
                     await self.app(scope, receive, send_with_request_id)
             finally:
+                in_flight.dec()
                 route = _route_template(scope)
                 span.update_name(f"{method} {route}")
                 span.set_attribute("http.route", route)

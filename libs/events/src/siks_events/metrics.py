@@ -31,6 +31,11 @@ http_requests = Counter(
 http_request_duration = Histogram(
     "siks_http_request_duration_seconds", "Time from a request's arrival to the end of its response.",
     ["service", "route", "method"])
+http_requests_in_flight = Gauge(
+    "siks_http_requests_in_flight", "HTTP requests being answered now (saturation of the event loop).", ["service"])
+db_pool_connections = Gauge(
+    "siks_db_pool_connections", "The service's database connections: in use, idle, and the pool's most.",
+    ["service", "state"])
 events_appended = Counter(
     "siks_events_appended", "Events committed to the service's event store, by type.", ["service", "type"])
 relay_backlog = Gauge(

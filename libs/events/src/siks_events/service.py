@@ -141,11 +141,18 @@ class Runtime:
     async def refresh_metrics(self, timeout: float = 5.0) -> None:
         """Set the gauges that describe state elsewhere: the relay's backlog, consumer lag, dead letters, and
         the service's own. A part that fails or takes too long keeps its last values; /metrics answers anyway."""
-        parts = [self._relay_gauges(), self._dead_letter_gauges(), self._consumer_gauges(),
+        parts = [self._pool_gauges(), self._relay_gauges(), self._dead_letter_gauges(), self._consumer_gauges(),
                  *(gauge(self) for gauge in self.definition.gauges)]
         results = await asyncio.gather(*(asyncio.wait_for(part, timeout) for part in parts), return_exceptions=True)
         for failed in (r for r in results if isinstance(r, BaseException)):
             log.info("a gauge could not be refreshed", extra={"error": repr(failed)})
+
+    async def _pool_gauges(self) -> None:
+        if self.pool is None:
+            return
+        size, idle = self.pool.get_size(), self.pool.get_idle_size()
+        for state, connections in (("in_use", size - idle), ("idle", idle), ("max", self.pool.get_max_size())):
+            metrics.db_pool_connections.labels(self.definition.name, state).set(connections)
 
     async def _relay_gauges(self) -> None:
         if self.relay is None or self.pool is None:

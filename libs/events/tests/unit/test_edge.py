@@ -69,6 +69,7 @@ async def test_a_request_is_counted_and_timed_under_its_route_template_never_its
     assert [s.value for s in samples("siks_http_requests_total", status="200", **route)] == [1.0]
     assert [s.value for s in samples("siks_http_requests_total", status="404", **route)] == [1.0]
     assert [s.value for s in samples("siks_http_request_duration_seconds_count", **route)] == [2.0]
+    assert [s.value for s in samples("siks_http_requests_in_flight", service="edge-metrics")] == [0.0]
     unmatched = samples("siks_http_requests_total", service="edge-metrics", route=metrics.UNMATCHED_ROUTE)
     assert [s.value for s in unmatched] == [1.0]
     assert NIK not in metrics.render().decode() and "3571014506880009" not in metrics.render().decode()
@@ -116,3 +117,14 @@ async def test_a_body_announced_too_large_is_refused_before_the_app_reads_it():
         response = await client.post("/v1/persons/1", content=b"x" * 2000, headers={"x-request-id": "big"})
     assert response.status_code == 413 and response.headers["x-request-id"] == "big"
     assert response.json()["type"] == "urn:test:payload-too-large"
+
+
+async def test_a_request_counts_as_in_flight_while_it_is_answered():
+    app = person_app("edge-busy")
+
+    @app.get("/v1/busy")
+    async def busy() -> dict:
+        return {"in_flight": samples("siks_http_requests_in_flight", service="edge-busy")[0].value}
+
+    assert (await call(app, "/v1/busy")).json() == {"in_flight": 1.0}
+    assert [s.value for s in samples("siks_http_requests_in_flight", service="edge-busy")] == [0.0]
