@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/backbone.py $(BENCH_ARGS)
 	$(BIN)/python bench/registry_import.py $(BENCH_IMPORT_ARGS)
 	$(BIN)/python bench/flows.py $(BENCH_FLOWS_ARGS)
+	$(BIN)/python bench/eligibility.py $(BENCH_ELIGIBILITY_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
