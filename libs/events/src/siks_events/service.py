@@ -274,7 +274,8 @@ def build_app(definition: ServiceDefinition, settings: Settings | None = None) -
                             status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics of this process (text format, no token)",
-             response_class=Response)
+             response_class=Response, responses={200: {"description": "Every series in the Prometheus text format",
+                                                       "content": {"text/plain": {"schema": {"type": "string"}}}}})
     async def prometheus_metrics() -> Response:
         await runtime.refresh_metrics()
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
