@@ -21,6 +21,7 @@ from siks_events.dci import Jwks, SigningKey, callback_header, signed_answer
 from siks_events.dci.envelope import MessageHeader, RequestStatus, new_id, now
 from siks_events.devstack import free_port
 from siks_events.pytest_plugin import serving
+from siks_events.sealing import SecretSealer
 from siks_integration.adapters.api.dci_crvs_simulator import death_record, move_record
 from siks_integration.adapters.dci_crvs.client import signing_key
 from siks_integration.settings import CrvsSettings
@@ -103,7 +104,8 @@ async def test_a_crvs_death_notified_again_and_again_deactivates_the_person_exac
     await register_family(registry, tokens, [{"nik": WIFE["nik"], "program": "PKH", "start_date": "2025-01-01"}])
     await subscribed(integration, tokens)
     published = Jwks.from_json((await integration.get("/.well-known/jwks.json")).json())
-    ours = await signing_key(integration.app.state.runtime.pool, CrvsSettings())
+    ours = await signing_key(integration.app.state.runtime.pool, CrvsSettings(),
+                             SecretSealer.from_settings(integration.app.state.settings))
     assert list(published.keys) == [ours.key_id]  # what the registry checks our subscriptions with
 
     first = await registered(integration, "death", the_death_of(WIFE, "3571-KM-0100"))

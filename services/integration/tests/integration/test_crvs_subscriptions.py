@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from siks_events.sealing import CannotOpen, SecretSealer, generate_key, is_sealed
 from siks_integration.adapters.postgres import crvs_subscriptions
 from siks_integration.adapters.postgres.crvs_subscriptions import Standing
 
@@ -34,7 +36,13 @@ async def test_items_the_registry_never_took_are_forgotten(pool):
     assert await crvs_subscriptions.missing(pool, ["death"], patience_seconds=60) == ["death"]
 
 
-async def test_our_signing_key_is_made_once_and_kept(pool):
-    first = await crvs_subscriptions.client_key(pool, "siks-ng.kemensos.go.id", "PEM-1")
-    again = await crvs_subscriptions.client_key(pool, "siks-ng.kemensos.go.id", "PEM-2")
+async def test_our_signing_key_is_made_once_and_kept_sealed(pool):
+    sealer = SecretSealer.from_text(generate_key())
+    first = await crvs_subscriptions.client_key(pool, sealer, "siks-ng.kemensos.go.id", lambda: "PEM-1")
+    again = await crvs_subscriptions.client_key(pool, sealer, "siks-ng.kemensos.go.id", lambda: "PEM-2")
     assert (first, again) == ("PEM-1", "PEM-1")
+    stored = await pool.fetchval("SELECT pem FROM crvs_client_keys WHERE client_id = 'siks-ng.kemensos.go.id'")
+    assert "PEM-1" not in stored and is_sealed(stored)
+    with pytest.raises(CannotOpen):  # another deployment's key does not open it
+        await crvs_subscriptions.client_key(pool, SecretSealer.from_text(generate_key()), "siks-ng.kemensos.go.id",
+                                            lambda: "PEM-3")

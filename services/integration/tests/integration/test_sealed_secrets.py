@@ -16,6 +16,7 @@ from siks_events.auth import Role
 from siks_events.database import asyncpg_dsn
 from siks_events.pytest_plugin import serving
 from siks_events.sealing import SecretSealer, SecretsKeyMissing, is_sealed
+from siks_integration.adapters.postgres.crvs_subscriptions import client_key_context
 from siks_integration.adapters.postgres.subscriptions import secret_context
 from siks_integration.main import create_app
 
@@ -98,3 +99,21 @@ async def test_a_service_that_keeps_secrets_will_not_start_without_the_key(servi
     with pytest.raises(SecretsKeyMissing, match="SIKS_SECRETS_KEYS"):
         async with serving(create_app(settings)):
             pass
+
+
+async def test_the_migration_seals_a_crvs_signing_key_stored_in_plain_text_before(service_settings):
+    settings = service_settings("integration", consumers_enabled=False, relay_enabled=False)
+    config = migrations.alembic_config(REVISIONS, settings.database_url, settings.schema_name)
+    await asyncio.to_thread(command.upgrade, config, "integration_0005_crvs")
+    pem = "-----BEGIN PRIVATE KEY-----\nplain-crvs-key\n-----END PRIVATE KEY-----\n"
+    connection = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        await connection.execute(f"INSERT INTO {settings.schema_name}.crvs_client_keys (client_id, pem)"
+                                 " VALUES ('siks-ng', $1)", pem)
+        async with serving(create_app(settings)):  # the service migrates as it starts
+            pass
+        stored = await connection.fetchval(f"SELECT pem FROM {settings.schema_name}.crvs_client_keys")
+    finally:
+        await connection.close()
+    assert "plain-crvs-key" not in stored
+    assert SecretSealer.from_settings(settings).open(stored, context=client_key_context("siks-ng")) == pem

@@ -35,6 +35,7 @@ from siks_events.dci import (
 )
 from siks_events.http import cause_for
 from siks_events.permissions import Operation, allowed_to
+from siks_events.sealing import SecretSealer
 
 from siks_integration.adapters.api.deps import Pool, national
 from siks_integration.adapters.dci_crvs.client import check_sender, signing_key
@@ -139,6 +140,6 @@ async def list_subscriptions(pool: Pool, actor: SubscriptionsReader):
 
 
 @jwks_router.get(WELL_KNOWN_JWKS_PATH, summary="The public keys that verify our DCI requests to the civil registry")
-async def jwks(pool: Pool) -> dict:
+async def jwks(pool: Pool, request: Request) -> dict:
     """Our signing key's public half (RFC 7517), for the CRVS registry to check our subscriptions with."""
-    return (await signing_key(pool, CrvsSettings())).jwks()
+    return (await signing_key(pool, CrvsSettings(), SecretSealer.from_settings(request.app.state.settings))).jwks()

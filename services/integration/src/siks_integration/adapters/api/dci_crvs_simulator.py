@@ -42,6 +42,7 @@ from siks_events.dci import (
     signed_answer,
     verify,
 )
+from siks_events.sealing import SecretSealer
 
 from siks_integration.adapters.dci_crvs.client import signing_key
 from siks_integration.adapters.dci_crvs.person import CIVIL_REGISTRY, PERSON_RECORD
@@ -112,7 +113,8 @@ async def _from_our_subscriber(request: Request, header: MessageHeader) -> None:
     settings, raw = CrvsSettings(), await request.json()
     if header.sender_id != settings.client_id:
         raise DciRejected(ErrorCode.SENDER_ID_INVALID, f"{header.sender_id} is not a known subscriber")
-    subscriber = await signing_key(request.app.state.runtime.pool, settings)
+    subscriber = await signing_key(request.app.state.runtime.pool, settings,
+                                   SecretSealer.from_settings(request.app.state.settings))
     verify(raw.get("signature"), raw.get("header") or {}, raw.get("message"), Jwks.from_json(subscriber.jwks()))
     if not header.sender_uri:
         raise DciRejected(ErrorCode.SENDER_URI_INVALID, "a subscriber gives its sender_uri for callbacks")

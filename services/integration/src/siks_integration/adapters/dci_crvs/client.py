@@ -27,6 +27,7 @@ from siks_events.dci import (
     signed_request,
     verify,
 )
+from siks_events.sealing import SecretSealer
 
 from siks_integration.adapters.dci_crvs.person import CIVIL_REGISTRY, PERSON_RECORD
 from siks_integration.adapters.dci_crvs.vital_events import VitalEvent
@@ -39,13 +40,13 @@ JWKS_KEPT_SECONDS = 300.0
 TIMEOUT_SECONDS = 10.0
 
 
-async def signing_key(pool: asyncpg.Pool, settings: CrvsSettings) -> SigningKey:
+async def signing_key(pool: asyncpg.Pool, settings: CrvsSettings, sealer: SecretSealer) -> SigningKey:
     """Our key for `client_id`: from `signing_key_file` when one is configured (a mounted secret), else the
-    one kept in the database, made on first use; kept, so the registry's copy of our JWKS stays valid."""
+    one kept (sealed) in the database, made on first use; kept, so the registry's copy of our JWKS stays valid."""
     if settings.signing_key_file is not None:
         return SigningKey.from_pem(settings.client_id, settings.signing_key_file.read_bytes())
-    pem = await crvs_subscriptions.client_key(pool, settings.client_id,
-                                              SigningKey.generate(settings.client_id).to_pem().decode())
+    pem = await crvs_subscriptions.client_key(
+        pool, sealer, settings.client_id, lambda: SigningKey.generate(settings.client_id).to_pem().decode())
     return SigningKey.from_pem(settings.client_id, pem.encode())
 
 
@@ -107,12 +108,13 @@ def subscription_request(settings: CrvsSettings, event_types: list[str]) -> tupl
     return message, items
 
 
-async def subscribe(pool: asyncpg.Pool, settings: CrvsSettings, event_types: list[str]) -> str:
+async def subscribe(pool: asyncpg.Pool, settings: CrvsSettings, event_types: list[str], sealer: SecretSealer) -> str:
     """Ask the registry for `event_types`; returns the correlation id of its ACK. The items are recorded
     before sending (the on-subscribe callback may come first) and forgotten if it is not acknowledged."""
     assert settings.url, "no CRVS registry configured"
     message, items = subscription_request(settings, event_types)
-    body = signed_request(await signing_key(pool, settings), action="subscribe", message=message, receiver_id=settings.sender_id,
+    body = signed_request(await signing_key(pool, settings, sealer), action="subscribe", message=message,
+                          receiver_id=settings.sender_id,
                           sender_uri=settings.callback_url, total_count=len(items))
     await crvs_subscriptions.requested(pool, transaction_id=message.transaction_id, items=items)
     headers = {"Authorization": f"Bearer {settings.token}"} if settings.token else {}
@@ -141,7 +143,7 @@ async def run_crvs_subscriptions(runtime) -> None:
         missing = await crvs_subscriptions.missing(runtime.pool, wanted, patience_seconds=settings.resubscribe_seconds)
         if missing:
             try:
-                await subscribe(runtime.pool, settings, missing)
+                await subscribe(runtime.pool, settings, missing, SecretSealer.from_settings(runtime.settings))
                 log.info("subscribed to the CRVS registry's vital events", extra={"event_types": missing})
                 pause = settings.poll_seconds
             except ConnectionError as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 import asyncpg
+from siks_events.sealing import SecretSealer
 
 
 class Standing(StrEnum):
@@ -57,8 +59,15 @@ async def listed(pool: asyncpg.Pool) -> list[asyncpg.Record]:
     return await pool.fetch("SELECT * FROM crvs_subscriptions ORDER BY requested_at, reference_id")
 
 
-async def client_key(pool: asyncpg.Pool, client_id: str, new_pem: str) -> str:
-    """Our signing key's PEM for `client_id`: the one kept, or `new_pem` kept from now on if there is none."""
+def client_key_context(client_id: str) -> str:
+    """What a sealed client key is bound to: a sealed value copied to another row does not open."""
+    return f"crvs_client_keys:{client_id}"
+
+
+async def client_key(pool: asyncpg.Pool, sealer: SecretSealer, client_id: str, make: Callable[[], str]) -> str:
+    """Our signing key's PEM for `client_id`: the one kept, or one `make`s kept from now on; stored sealed."""
+    context = client_key_context(client_id)
     await pool.execute("INSERT INTO crvs_client_keys (client_id, pem) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                       client_id, new_pem)
-    return await pool.fetchval("SELECT pem FROM crvs_client_keys WHERE client_id = $1", client_id)
+                       client_id, sealer.seal(make(), context=context))
+    return sealer.open(await pool.fetchval("SELECT pem FROM crvs_client_keys WHERE client_id = $1", client_id),
+                       context=context)
