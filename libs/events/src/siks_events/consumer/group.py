@@ -102,7 +102,7 @@ class IdempotentConsumer:
         await kafka.ensure_topics(self.bootstrap_servers, self.topics, partitions=self.partitions,
                                   replication_factor=self.replication_factor, with_dlq=True)
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
+            **kafka.connection(self.bootstrap_servers),
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -309,7 +309,7 @@ class IdempotentConsumer:
         assigned = list(self._consumer.assignment())
         async with self._lag_lock:
             if self._lag_client is None:
-                client = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False,
+                client = AIOKafkaConsumer(**kafka.connection(self.bootstrap_servers), enable_auto_commit=False,
                                           auto_offset_reset="latest", request_timeout_ms=10_000)
                 await client.start()
                 self._lag_client = client

@@ -20,7 +20,7 @@ _QUIET_MS = 300
 async def extent(bootstrap_servers: str, topic: str, *, partitions: int) -> dict[int, tuple[int, int]]:
     """Per partition, (first offset kept, end offset) now; the topic is created if it does not exist yet."""
     await kafka.ensure_topics(bootstrap_servers, [topic], partitions=partitions)
-    client = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None,
+    client = AIOKafkaConsumer(**kafka.connection(bootstrap_servers), enable_auto_commit=False, group_id=None,
                               metadata_max_age_ms=1_000)
     await client.start()
     try:

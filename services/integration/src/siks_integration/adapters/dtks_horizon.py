@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
+from siks_events import kafka
 from siks_events.model import Cause, DomainError
 
 from siks_integration.adapters.postgres import horizon
@@ -44,7 +45,7 @@ class RegistryHorizon:
         self.settled = 0
 
     async def run(self) -> None:
-        client = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False,
+        client = AIOKafkaConsumer(**kafka.connection(self.bootstrap_servers), enable_auto_commit=False,
                                   request_timeout_ms=10_000, metadata_max_age_ms=5_000)
         try:
             await client.start()
