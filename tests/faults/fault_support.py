@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from siks_events import kafka
 from siks_events.auth import LocalIssuer, Role
 from siks_events.catalog.dukcapil import TOPIC as DUKCAPIL_TOPIC
 from siks_events.catalog.dukcapil import DukcapilDeathRecorded
@@ -365,7 +366,8 @@ async def consumer_lag(stack: Stack, bootstrap_servers: str | None = None) -> di
         topics = await reader.topics()
         partitions = {tp for tp in partitions
                       if tp.topic in topics and tp.partition in (reader.partitions_for_topic(tp.topic) or ())}
-        ends = await asyncio.wait_for(reader.end_offsets(list(partitions)), 10) if partitions else {}
+        # the true ends: the embedded broker reports the start of a partition's last batch
+        ends = await asyncio.wait_for(kafka.last_offsets(reader, list(partitions)), 10) if partitions else {}
     finally:
         await reader.stop()
     return {consumer: sum(max(0, ends[tp] - offset) for tp, offset in positions.items() if tp in ends)

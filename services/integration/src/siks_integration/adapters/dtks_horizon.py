@@ -3,7 +3,8 @@ DTKS is `unmatched` only once the copy is known to hold everything the registry 
 when the report arrived, and `pending` until then.
 
 Twice a second: note the database clock, then the end offsets of the registry's topic (read
-after the clock, so they cover at least everything published before that moment); keep them
+after the clock, so they cover at least everything published before that moment; each read from the
+partition's last record, `siks_events.kafka.last_offsets`); keep them
 in memory (each process that runs this loop keeps its own; settling a report twice is harmless);
 find the newest such observation the copy has read up to; and decide every pending report
 received, with a margin for the registry's own relay, before it.
@@ -68,7 +69,9 @@ class RegistryHorizon:
         if self.topic not in await asyncio.wait_for(client.topics(), 10):
             return  # the registry has published nothing yet
         partitions = [TopicPartition(self.topic, p) for p in client.partitions_for_topic(self.topic) or ()]
-        ends = await asyncio.wait_for(client.end_offsets(partitions), 10) if partitions else {}
+        # The true ends, read from the last records: the embedded broker reports the start of the last batch,
+        # and a copy that had read only that far would settle reports as unmatched too early.
+        ends = await asyncio.wait_for(kafka.last_offsets(client, partitions), 10) if partitions else {}
         self.observations.append((observed_at, {tp.partition: end for tp, end in ends.items()}))
 
     def caught_up_to(self, positions: dict[int, int]) -> datetime | None:
