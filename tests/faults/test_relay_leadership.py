@@ -89,12 +89,18 @@ async def test_two_relays_the_leaders_connection_killed_nothing_skipped_watermar
             await asyncio.sleep(0.01)
 
     async def kill_the_leader() -> None:
+        killed_epoch = 0
         for _ in range(KILLS):
             await asyncio.sleep(1.0)
-            leader = next((r for r in relays if r.leadership.epoch is not None and r.leadership.server_pid), None)
-            if leader is not None:
-                kills.append(time.monotonic())
-                await store_pool.execute("SELECT pg_terminate_backend($1)", leader.leadership.server_pid)
+            # the next leader, not the one just killed: on a loaded machine it may not have noticed yet
+            deadline = time.monotonic() + 30
+            while not (leader := next((r for r in relays if (r.leadership.epoch or 0) > killed_epoch
+                                       and r.leadership.server_pid), None)):
+                assert time.monotonic() < deadline, "no relay took the lead within 30 s of the last kill"
+                await asyncio.sleep(0.05)
+            killed_epoch = leader.leadership.epoch
+            kills.append(time.monotonic())
+            assert await store_pool.fetchval("SELECT pg_terminate_backend($1)", leader.leadership.server_pid)
 
     tasks = [asyncio.create_task(r.run()) for r in relays] + [asyncio.create_task(poll_watermark())]
     started = time.monotonic()
@@ -103,6 +109,10 @@ async def test_two_relays_the_leaders_connection_killed_nothing_skipped_watermar
         ids = await write(store_pool, EVENTS, streams=40)
         await killer
         found, inversions = await read_all(siks_bootstrap_servers, topic_prefix + SampleRecorded.topic, set(ids))
+        # a relay notices a dead lock connection at its next round (within its idle interval): give the last one time
+        deadline = time.monotonic() + 15
+        while sum(r.deposed for r in relays) < len(kills) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
     finally:
         for task in tasks:
             task.cancel()

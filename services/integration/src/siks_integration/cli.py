@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 from datetime import date
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 from siks_events.auth import Role
 from siks_events.stack import issuer
+from siks_events.telemetry import mask_niks
 
 from siks_integration import simulator
 
@@ -64,7 +66,7 @@ def simulate(
 
             def sent(answer: dict) -> None:
                 bar.advance(task)
-                bar.console.print(answer)
+                _show(answer)
 
             if via == "http":
                 await simulator.send_http(endpoints, reports, sent)
@@ -96,6 +98,11 @@ async def _wait_applied(client: httpx.AsyncClient, report_id: str, headers: dict
     return report
 
 
+def _show(value) -> None:
+    """Print an answer as JSON with every NIK and KK number masked: demo output ends up in terminals and logs."""
+    console.print_json(mask_niks(json.dumps(value, default=str)))
+
+
 async def arrive_in_new_village(registry: httpx.AsyncClient, mover: dict, village: str, rng: random.Random) -> None:
     """The destination village sees the mover on its arrivals list and registers a household for them."""
     operator = {"Authorization": f"Bearer {issuer().issue(role=Role.VILLAGE_OPERATOR, region=village, subject='demo')}"}
@@ -105,12 +112,12 @@ async def arrive_in_new_village(registry: httpx.AsyncClient, mover: dict, villag
         if any(a["nik"] == mover["nik"] for a in arrivals):
             break
         await asyncio.sleep(0.2)
-    console.print(arrivals)
+    _show(arrivals)
     console.rule("7. The village operator there registers a household for them (POST /v1/arrivals/attachment)")
     attachment = {"nik": mover["nik"], "kk_number": f"{village[:6]}{rng.randrange(10**10):010d}",
                   "address": "Jl. Baru 1, RT 01 RW 01"}
-    console.print((await registry.post("/v1/arrivals/attachment", json=attachment, headers=operator)).json())
-    console.print((await registry.get(f"/v1/persons/{mover['nik']}", headers=operator)).json())
+    _show((await registry.post("/v1/arrivals/attachment", json=attachment, headers=operator)).json())
+    _show((await registry.get(f"/v1/persons/{mover['nik']}", headers=operator)).json())
 
 
 async def _demo(endpoints: simulator.Endpoints, region: str) -> None:
@@ -127,25 +134,25 @@ async def _demo(endpoints: simulator.Endpoints, region: str) -> None:
     async with httpx.AsyncClient(base_url=endpoints.registry) as registry, \
             httpx.AsyncClient(base_url=endpoints.integration) as integration:
         console.rule("1. A beneficiary in DTKS")
-        console.print((await registry.get(f"/v1/persons/{dying['nik']}", headers=reader)).json())
+        _show((await registry.get(f"/v1/persons/{dying['nik']}", headers=reader)).json())
         console.rule("2. Dukcapil reports the death (POST /v1/dukcapil/death-reports)")
         death = simulator.death_of(dying, rng, date.today())
         receipt = (await integration.post("/v1/dukcapil/death-reports", json=death.model_dump(mode="json"),
                                           headers=sender)).json()
-        console.print(receipt)
+        _show(receipt)
         console.rule("3. The report travels: integration -> Kafka -> registry")
         report = await _wait_applied(integration, receipt["report_id"], reader)
-        console.print({"status": report["status"], "steps": [s["type"] for s in report["history"]]})
+        _show({"status": report["status"], "steps": [s["type"] for s in report["history"]]})
         console.rule("4. The registry shows the person deceased and the programmes ended")
-        console.print((await registry.get(f"/v1/persons/{dying['nik']}", headers=reader)).json())
+        _show((await registry.get(f"/v1/persons/{dying['nik']}", headers=reader)).json())
         console.rule("5. Dukcapil reports a move of domicile (POST /v1/dukcapil/domicile-moves)")
         move = simulator.move_of(mover, rng, date.today())
         receipt = (await integration.post("/v1/dukcapil/domicile-moves", json=move.model_dump(mode="json"),
                                           headers=sender)).json()
-        console.print(receipt)
+        _show(receipt)
         report = await _wait_applied(integration, receipt["report_id"], reader)
-        console.print({"status": report["status"], "steps": [s["type"] for s in report["history"]]})
-        console.print((await registry.get(f"/v1/persons/{mover['nik']}", headers=reader)).json())
+        _show({"status": report["status"], "steps": [s["type"] for s in report["history"]]})
+        _show((await registry.get(f"/v1/persons/{mover['nik']}", headers=reader)).json())
         await arrive_in_new_village(registry, mover, move.to_region, rng)
     console.rule("Where to look")
     console.print(f"household timeline: {endpoints.registry}/v1/households/{dying['household_id']}/timeline")
