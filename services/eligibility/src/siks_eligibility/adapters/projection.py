@@ -5,8 +5,8 @@ households touched, write their regency and score, rank each affected regency ag
 every household touched or whose decile moved. Deciding needs a household's state, so those
 whose decile moved are refolded from their kept events too.
 
-Cost of the ranking: per batch, one read of (household, score) for every ranked household of each
-affected regency (O(households of the regency)), a sort, and writes only for deciles that moved.
+Cost of the ranking: per batch, one statement that ranks every ranked household of each affected regency
+in PostgreSQL (O(households of the regency) there) and returns and writes only the deciles that moved.
 A building version skips all but the events: when the replay has caught up, `fold_all` folds each
 household once and every regency is ranked and decided once.
 
@@ -33,7 +33,7 @@ from siks_eligibility.adapters.reallocation import reallocate_decided, reallocat
 from siks_eligibility.domain.decision import Basis, Decision, decide_household, decide_persons
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
-from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, places_by_regency, score
+from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, score
 
 
 class NotAHouseholdStream(RuleViolated):
@@ -85,12 +85,8 @@ class EligibilityProjection(BatchHandler):
         """Rank the regencies again and decide the households in `states`, those whose decile moved, or (everyone)
         every household of the regencies; returns the decisions made."""
         regencies = list(regencies)
-        ranked = await rows.ranking_inputs(connection, self.tables, regencies)
-        places = places_by_regency((r["household_id"], r["regency"], r["score"]) for r in ranked)
-        moved = {r["household_id"]: places[r["household_id"]][2] for r in ranked
-                 if places[r["household_id"]][2] != r["decile"]}
-        await rows.set_deciles(connection, self.tables, moved)
-        to_decide = set(states) | set(moved)
+        places = await rows.rank(connection, self.tables, regencies, states, everyone=everyone)
+        to_decide = set(states) | set(places)
         if everyone:
             for regency in regencies:
                 to_decide.update(await rows.households_in(connection, self.tables, regency))

@@ -94,12 +94,25 @@ async def upsert_households(connection: asyncpg.Connection, tables: VersionTable
         [h.stream_version for h in households])
 
 
-async def ranking_inputs(connection: asyncpg.Connection, tables: VersionTables,
-                         regencies: Iterable[str]) -> list[asyncpg.Record]:
-    """(household_id, regency, score, decile) of every ranked household of the regencies."""
-    return await connection.fetch(
-        f"SELECT household_id, regency, score, decile FROM {tables.households}"
-        " WHERE regency = ANY($1::text[]) AND score IS NOT NULL", list(regencies))
+async def rank(connection: asyncpg.Connection, tables: VersionTables, regencies: Iterable[str],
+               household_ids: Iterable[str], *, everyone: bool = False) -> dict[str, tuple[int, int, int]]:
+    """Rank every ranked household of the regencies again (score ascending, ties by household id in code point
+    order, as `domain.welfare.places_by_regency`), store the deciles that moved, and return (rank, of, decile) of
+    the households asked for (everyone: of every ranked household) and of those whose decile moved.
+
+    PostgreSQL ranks and compares, so only those rows come back: a regency's other households never leave the
+    database."""
+    found = await connection.fetch(
+        f"WITH placed AS (SELECT household_id, rank, of, ((rank - 1) * 10 / of + 1)::int AS decile, was FROM ("
+        "   SELECT household_id, decile AS was, row_number() OVER (PARTITION BY regency"
+        '     ORDER BY score, household_id COLLATE "C") AS rank, count(*) OVER (PARTITION BY regency) AS of'
+        f"   FROM {tables.households} WHERE regency = ANY($1::text[]) AND score IS NOT NULL) AS ranked),"
+        f" moved AS (UPDATE {tables.households} AS h SET decile = p.decile FROM placed AS p"
+        "   WHERE h.household_id = p.household_id AND p.decile IS DISTINCT FROM p.was)"
+        " SELECT household_id, rank::int, of::int, decile FROM placed"
+        " WHERE $3 OR decile IS DISTINCT FROM was OR household_id = ANY($2::text[])",
+        list(regencies), list(household_ids), everyone)
+    return {r["household_id"]: (r["rank"], r["of"], r["decile"]) for r in found}
 
 
 async def households_in(connection: asyncpg.Connection, tables: VersionTables, regency: str) -> list[str]:
@@ -110,13 +123,6 @@ async def households_in(connection: asyncpg.Connection, tables: VersionTables, r
 async def all_regencies(connection: asyncpg.Connection, tables: VersionTables) -> list[str]:
     rows = await connection.fetch(f"SELECT DISTINCT regency FROM {tables.households} WHERE regency IS NOT NULL")
     return sorted(r["regency"] for r in rows)
-
-
-async def set_deciles(connection: asyncpg.Connection, tables: VersionTables, deciles: dict[str, int]) -> None:
-    if deciles:
-        await connection.execute(
-            f"UPDATE {tables.households} AS h SET decile = d.decile FROM unnest($1::text[], $2::int[]) AS d(id, decile)"
-            " WHERE h.household_id = d.id", list(deciles), list(deciles.values()))
 
 
 def decision_row(decision: Decision, assessed_on: date) -> tuple:
