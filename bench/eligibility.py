@@ -10,7 +10,8 @@ publishes them (CloudEvents keyed by household stream, `--partitions` partitions
   first switch with its slot grants), vs a raw aiokafka consumer reading the same topic and doing nothing;
 - deaths: with the worker keeping the served version (`worker.run`), `MemberDeceased` events of persons eligible
   for PBI JK, each the next version of its household's stream as the registry appends it, published open loop at
-  `--rate` per second; delay from each publish to the person's last eligible decision gone (polled every 10 ms).
+  `--rate` per second; delay from each publish to the person's PBI JK decision no longer eligible, read at each
+  commit that appends eligibility events (a death of a PBI JK beneficiary always ends a slot).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from siks_registry.adapters.bulk.merge import merge_streamed, parts_for
 
 ELIGIBILITY_MIGRATIONS = Path(__file__).parents[1] / "services/eligibility/src/siks_eligibility/migrations"
 SOURCE = "/siks-ng/registry"
-POLL = 0.01
+POLL = 0.2
 
 
 def generate_files(out_dir: Path, households: int, regency: str, seed: int) -> list[Path]:
@@ -137,8 +138,8 @@ async def rebuild(lifecycle: TimedLifecycle, on: date) -> dict[str, float]:
     return lifecycle.marks
 
 
-async def deaths(lifecycle: Lifecycle, events: list[RecordedEvent], *, on: date, rate: float,
-                 seconds: float, drain: float) -> tuple[list[float], int]:
+async def deaths(lifecycle: Lifecycle, events: list[RecordedEvent], *, database_url: str, schema: str, on: date,
+                 rate: float, seconds: float, drain: float) -> tuple[list[float], int]:
     """Publish deaths of PBI JK-eligible persons (one per household) at `rate`; returns each death's delay until the
     person was no longer eligible for anything, and how many never left within `drain` seconds of the last."""
     served = await versions.current(lifecycle.pool)
@@ -158,16 +159,25 @@ async def deaths(lifecycle: Lifecycle, events: list[RecordedEvent], *, on: date,
     left: dict[str, float] = {}
     household_of = {r["nik"]: r["household_id"] for r in chosen}
 
+    # A batch that ends a PBI JK slot appends EligibilityEnded, whose insert notifies the relay's channel at commit:
+    # the watcher reads on each notification (and every POLL seconds in case one is missed), not in a busy loop.
+    committed = asyncio.Event()
+    listener = await asyncpg.connect(asyncpg_dsn(database_url))
+    await listener.add_listener(f"siks_events.{schema}", lambda *_: committed.set())
+
     async def watch() -> None:
         while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(committed.wait(), POLL)
+            committed.clear()
             pending = [n for n in sent if n not in left]
             if pending:
-                still = {r["nik"] for r in await lifecycle.pool.fetch(
-                    f"SELECT nik FROM {tables.decisions} WHERE household_id = ANY($1::text[]) AND nik = ANY($2::text[])"
-                    " AND eligible", [household_of[n] for n in pending], pending)}
+                still = {r["nik"] for r in await lifecycle.pool.fetch(  # a person no longer eligible for PBI JK is dead
+                    f"SELECT nik FROM {tables.decisions} WHERE program = 'PBI_JK' AND household_id = ANY($1::text[])"
+                    " AND (household_id, nik) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND eligible",
+                    [household_of[n] for n in pending], pending)}
                 now = time.perf_counter()
                 left.update((n, now) for n in pending if n not in still)
-            await asyncio.sleep(POLL)
 
     async def send(row) -> None:
         household_id, nik = row["household_id"], row["nik"]
@@ -202,6 +212,7 @@ async def deaths(lifecycle: Lifecycle, events: list[RecordedEvent], *, on: date,
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
         await producer.stop()
+        await listener.close()
     return sorted(left[n] - sent[n] for n in left), len(sent) - len(left)
 
 
@@ -241,7 +252,8 @@ async def run(args: argparse.Namespace, database_url: str, bootstrap: str, workd
             served = await versions.current(pool)
             while not await lifecycle.caught_up_with_now(served):  # the served consumer joins its group first
                 await asyncio.sleep(0.1)
-            delays, lost = await deaths(lifecycle, events, on=on, rate=args.rate, seconds=args.seconds,
+            delays, lost = await deaths(lifecycle, events, database_url=database_url, schema=schema, on=on,
+                                        rate=args.rate, seconds=args.seconds,
                                         drain=args.drain)
         finally:
             keeper.cancel()
@@ -271,8 +283,8 @@ async def run(args: argparse.Namespace, database_url: str, bootstrap: str, workd
           f" like this one; with 32 partitions over 16 workers (2 partitions each), if each worker keeps this rate"
           f" and PostgreSQL keeps up with 16 of them: {hundred / (n / total) / 16 / 3600:.1f} h")
     print(f"\ndeaths offered at {args.rate:.0f}/s for {args.seconds:.1f} s ({int(args.rate * args.seconds)} deaths of PBI JK"
-          f" beneficiaries): delay from publish to the person gone from the eligible list (polled every "
-          f"{POLL * 1000:.0f} ms)")
+          f" beneficiaries): delay from publish to the person gone from the eligible list (read at each "
+          "commit that appends eligibility events)")
     if delays:
         print(f"{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}{'left':>8}{'lost':>6}")
         print("".join(f"{percentile(delays, p):>8.3f}" for p in (50, 95, 99, 100)) + f"{len(delays):>8}{lost:>6}")

@@ -116,8 +116,10 @@ async def record(connection: asyncpg.Connection, program: Program, regency: str,
     granted = [e for e in events if isinstance(e, EligibilityGranted)]
     if ended:
         await connection.execute(
-            "DELETE FROM eligibility_slots AS s USING unnest($3::text[], $4::text[]) AS x(h, n)"
-            " WHERE s.program = $1 AND s.regency = $2 AND s.household_id = x.h AND s.nik = x.n",
+            # the household ids as an index condition: joined to unnest alone, PostgreSQL read every slot of the
+            # programme and regency once per row ended
+            "DELETE FROM eligibility_slots WHERE program = $1 AND regency = $2 AND household_id = ANY($3::text[])"
+            " AND (household_id, nik) IN (SELECT * FROM unnest($3::text[], $4::text[]))",
             program.value, regency, [h for h, _ in ended], [n for _, n in ended])
     if granted:
         await connection.execute(
