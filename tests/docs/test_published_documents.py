@@ -24,3 +24,9 @@ def test_each_service_serves_its_own_part_of_the_event_catalogue():
     assert addresses == {"siks.registry.events", "siks.integration.events", "siks.proposals.events"}
     assert "MemberDeceased" in document["components"]["messages"]
     assert "VisitAccepted" not in document["components"]["messages"]
+
+
+def test_the_documents_do_not_change_when_the_librarys_test_samples_are_registered():
+    import siks_events.testing  # noqa: F401  (registers siks.testing.* types, as the test suite does)
+
+    assert published.stale(DOCS) == []

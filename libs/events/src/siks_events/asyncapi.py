@@ -15,8 +15,8 @@ def document(topics: Iterable[str] | None = None, *, title: str = "SIKS-NG event
     channels: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for type_, cls in sorted(catalog.event_types().items()):
-        if type_.startswith("siks.testing.") or (wanted is not None and cls.topic not in wanted):
+    for type_, cls in sorted(catalog.published_types().items()):
+        if wanted is not None and cls.topic not in wanted:
             continue
         name = cls.__name__
         schema = cls.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -59,6 +59,12 @@ def event_types() -> dict[str, type[Event]]:
     return dict(_types)
 
 
+def published_types() -> dict[str, type[Event]]:
+    """The types other systems may hear of: every registered one but the library's own test samples
+    (`siks.testing.*`, registered when `siks_events.testing` is imported), so no document depends on that."""
+    return {type_: cls for type_, cls in _types.items() if not type_.startswith("siks.testing.")}
+
+
 def event_class(type_: str) -> type[Event]:
     """The model for a type string; raises UnknownEventType."""
     try:

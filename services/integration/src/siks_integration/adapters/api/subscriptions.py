@@ -30,7 +30,7 @@ router = APIRouter(tags=["subscriptions"])
 
 def _states_what_is_checked(schema: dict) -> None:
     # The validators check these; stated in the schema, clients (and fuzzers) send what is accepted.
-    schema["properties"]["event_types"]["items"]["enum"] = sorted(catalog.event_types())
+    schema["properties"]["event_types"]["items"]["enum"] = sorted(catalog.published_types())
     schema["properties"]["callback_url"]["pattern"] = CALLBACK_PATTERN
 
 
@@ -57,7 +57,7 @@ class SubscriptionIn(BaseModel):
     @field_validator("event_types")
     @classmethod
     def _known(cls, types: list[str]) -> list[str]:
-        unknown = sorted(set(types) - set(catalog.event_types()))
+        unknown = sorted(set(types) - set(catalog.published_types()))
         if unknown:
             raise ValueError(f"unknown event types: {', '.join(unknown)}")
         return types
