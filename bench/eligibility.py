@@ -53,7 +53,8 @@ def generate_files(out_dir: Path, households: int, regency: str, seed: int) -> l
                     "--households", str(households), "--regency", regency, "--seed", str(seed)],
                    check=True, stdout=subprocess.DEVNULL)
     manifest = json.loads((out_dir / MANIFEST_FILE).read_text())
-    return [out_dir / f["file"] for f in manifest["files"]]
+    # the merge cites files by name, so each regency's files get names of their own
+    return [(out_dir / f["file"]).rename(out_dir / f"{regency}-{f['file']}") for f in manifest["files"]]
 
 
 async def registry_events(database_url: str, households: int, regencies: list[str],
