@@ -65,5 +65,9 @@ def test_a_server_writes_its_log(tmp_path):
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*unmasked NIKs in log files*", "*postgres.log: DETAIL:  Key (nik)=(357101********01)*"])
     # The inner session's temp dir lies inside this session's, whose own watch would read the file next.
-    for log in pytester.path.parent.rglob("postgres.log"):
+    # Only the inner session's: the parent is this session's temp dir, and the session's own PostgreSQL
+    # writes its postgres.log there (deleting it blinded tests/logs for the rest of the suite).
+    inner = list((pytester.path.parent / f"tmp-{pytester.path.name}").rglob("postgres.log"))  # pytester's TMPDIR
+    assert inner, "the inner session's log file was not where the watch read it"
+    for log in inner:
         log.unlink()
