@@ -19,7 +19,7 @@ from siks_events.model import Event, Nik
 
 TOPIC = "siks.eligibility.events"
 
-Regency = Annotated[str, Field(pattern=r"^\d{4}$")]
+Regency = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
 """A regency or city (kabupaten/kota) code: the first 4 digits of a region code, where quotas are kept."""
 
 

@@ -36,8 +36,8 @@ from siks_eligibility.domain.decision import Decision
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
 
 HouseholdId = Annotated[str, Path(max_length=100)]
-RegionPath = Annotated[str, Path(pattern=r"^\d{2,10}$")]
-RegencyPath = Annotated[str, Path(pattern=r"^\d{4}$")]
+RegionPath = Annotated[str, Path(pattern=r"^[0-9]{2,10}$")]
+RegencyPath = Annotated[str, Path(pattern=r"^[0-9]{4}$")]
 On = Annotated[date | None, Query(description="the day asked about; default: the day the served version assesses")]
 KnownAt = Annotated[datetime | None, Query(description="as the registry knew it at this moment; default: as known now")]
 
