@@ -7,10 +7,9 @@ import contextlib
 from collections.abc import Callable
 
 import pytest
-import uvicorn
 from siks_events.auth import Role
 from siks_events.devstack import free_port
-from siks_events.pytest_plugin import serving
+from siks_events.pytest_plugin import listening, serving
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -60,15 +59,8 @@ class StubServer:
     @contextlib.asynccontextmanager
     async def running(self):
         app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.05)
-        try:
+        async with listening(app, self.port):
             yield self
-        finally:
-            server.should_exit = True
-            await task
 
 
 async def eventually(check, timeout: float = 60.0, what: str = "the condition"):

@@ -14,13 +14,12 @@ from datetime import date
 
 import httpx
 import pytest
-import uvicorn
 from pydantic_core import to_jsonable_python
 from siks_events.auth import Role
 from siks_events.dci import Jwks, SigningKey, callback_header, signed_answer
 from siks_events.dci.envelope import MessageHeader, RequestStatus, new_id, now
 from siks_events.devstack import free_port
-from siks_events.pytest_plugin import serving
+from siks_events.pytest_plugin import listening, serving
 from siks_events.sealing import SecretSealer
 from siks_integration.adapters.api.dci_crvs_simulator import death_record, move_record
 from siks_integration.adapters.dci_crvs.client import signing_key
@@ -54,18 +53,10 @@ async def crvs(service_settings, monkeypatch):
     monkeypatch.setenv("SIKS_DCI_CRVS_POLL_SECONDS", "0.2")
     registry = registry_app(service_settings("registry"))
     integration = integration_app(service_settings("integration", simulators=True))
-    server = uvicorn.Server(uvicorn.Config(integration, host="127.0.0.1", port=port, log_level="warning"))
-    serving_task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving_task.done(), "the integration service did not start"
-        await asyncio.sleep(0.05)
-    try:
-        async with serving(registry) as registry_client, httpx.AsyncClient(base_url=base, timeout=30) as client:
-            registry_client.app, client.app = registry, integration
-            yield registry_client, client
-    finally:
-        server.should_exit = True
-        await serving_task
+    async with listening(integration, port), serving(registry) as registry_client, \
+            httpx.AsyncClient(base_url=base, timeout=30) as client:
+        registry_client.app, client.app = registry, integration
+        yield registry_client, client
 
 
 async def subscribed(integration, tokens) -> list[dict]:

@@ -161,6 +161,25 @@ async def serving(app) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+@contextlib.asynccontextmanager
+async def listening(app, port: int) -> AsyncIterator[None]:
+    """Serve an ASGI app on a real local port (uvicorn) for the block: for peers that call us back over HTTP."""
+    import asyncio
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), f"nothing listens on port {port}: the server stopped while starting"
+        await asyncio.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
 async def eventually(probe, until=bool, timeout: float = 30.0):
     """Poll `probe` until `until` holds for what it returns, and return that; fail with the last value seen."""
     import asyncio

@@ -3,14 +3,13 @@ shaped like the standard's own examples (social_api_v1.0.0 sample JSONs), signed
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 from datetime import UTC, datetime
 
-import uvicorn
 from siks_events.auth import Role
 from siks_events.dci import Jwks, SigningKey, new_id, verify
+from siks_events.pytest_plugin import listening
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -52,15 +51,8 @@ class Receiver:
     @contextlib.asynccontextmanager
     async def running(self):
         app = Starlette(routes=[Route("/dci/{path:path}", self._callback, methods=["POST"])])
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.05)
-        try:
+        async with listening(app, self.port):
             yield self
-        finally:
-            server.should_exit = True
-            await task
 
 
 class Partner:
