@@ -13,13 +13,13 @@ from datetime import date
 
 import asyncpg
 from siks_events.catalog.registry import TOPIC
-from siks_events.consumer import IdempotentConsumer
 
 from siks_eligibility import policies
 from siks_eligibility.adapters import registry_log
 from siks_eligibility.adapters.postgres import rows, slots, versions
 from siks_eligibility.adapters.postgres.versions import ProjectionVersion, VersionState
 from siks_eligibility.adapters.projection import EligibilityProjection
+from siks_eligibility.adapters.stream import ProjectionStream
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,10 @@ class Lifecycle:
                                " was started with: rebuild a new version")
         return EligibilityProjection(version.version, assessed_on=version.assessed_on, rules=rules, weights=weights)
 
-    def consumer(self, version: ProjectionVersion) -> IdempotentConsumer:
-        return IdempotentConsumer(
-            name=version.tables.consumer, pool=self.pool, bootstrap_servers=self.bootstrap_servers, topics=[TOPIC],
+    def stream(self, version: ProjectionVersion) -> ProjectionStream:
+        """The faust app that keeps `version` current with the registry's topic (run it as a task; cancel to stop)."""
+        return ProjectionStream(
+            name=version.tables.consumer, pool=self.pool, bootstrap_servers=self.bootstrap_servers, topic=self.topic,
             handler=self.projection(version), topic_prefix=self.topic_prefix, partitions=self.partitions,
             session_timeout_ms=self.session_timeout_ms, batch_size=self.batch_size)
 

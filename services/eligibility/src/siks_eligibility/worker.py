@@ -36,7 +36,7 @@ class RebuildUnderWay(RuntimeError):
 async def _rebuild(lifecycle: Lifecycle, *, on: date, report: Callable[[Progress], None], drop_previous: bool,
                    poll: float) -> ProjectionVersion:
     version = await lifecycle.start(on, state=versions.VersionState.BUILDING)
-    consumer = asyncio.create_task(lifecycle.consumer(version).run(), name=f"rebuild v{version.version}")
+    consumer = asyncio.create_task(lifecycle.stream(version).run(), name=f"rebuild v{version.version}")
     try:
         while not (progress := await lifecycle.progress(version.version)).caught_up:
             report(progress)
@@ -58,7 +58,7 @@ async def run(lifecycle: Lifecycle, *, on: date, poll: float = 1.0) -> None:
         served = await versions.current(lifecycle.pool)
         if served is None:
             served = (await lifecycle.first(on)).version
-        consumer = asyncio.create_task(lifecycle.consumer(await versions.get(lifecycle.pool, served)).run(),
+        consumer = asyncio.create_task(lifecycle.stream(await versions.get(lifecycle.pool, served)).run(),
                                        name=f"eligibility v{served}")
         try:
             while await versions.current(lifecycle.pool) == served:

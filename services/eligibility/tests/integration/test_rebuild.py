@@ -38,7 +38,7 @@ async def test_a_rebuild_from_zero_ends_with_exactly_the_served_versions_rows_wh
     first, rest = log[: len(log) // 2], log[len(log) // 2:]
     await publish(first)
     v1 = await lifecycle.first(ON)
-    served = asyncio.create_task(lifecycle.consumer(v1).run())
+    served = asyncio.create_task(lifecycle.stream(v1).run())
     reads_seen: list[int | None] = []
     reader = None
     try:

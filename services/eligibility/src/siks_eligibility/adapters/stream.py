@@ -1,0 +1,175 @@
+"""The projection's stream processor: one faust-streaming app per projection version, its agent applying the
+registry's events in batches to the version's PostgreSQL rows.
+
+faust runs the stream: the consumer group (named after the version, so a rebuild reads the log from the
+beginning while the served version's app goes on), partition assignment across workers, fetching, batching
+(`take_events`) and committing offsets once a batch is applied. The state stays in PostgreSQL, not in faust
+tables: ranking a regency is an aggregate over every household of it, across partitions, and the API's
+two-clock answers, the simulation and the backtest read the kept histories in SQL; a faust table keyed by
+household would hold the same histories a second time.
+
+Exactly once in effect: each partition's part of a batch is applied by the library's `BatchApplier`, whose one
+transaction writes the effects, the inbox rows and the partition's position. faust acknowledges a batch's events
+(and so may commit their offsets) only after the agent is done with it, so Kafka's committed offsets never pass
+PostgreSQL's; before the app starts, the positions kept in PostgreSQL are committed for its group, so a worker
+resumes where the effects end, and the inbox makes a record delivered twice change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+
+import asyncpg
+import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from faust.types.auth import CredentialsT
+from siks_events import kafka
+from siks_events.consumer import BatchHandler, positions
+from siks_events.consumer.batch import BatchApplier, Outcome
+from siks_events.consumer.dead_letters import DeadLetterSender
+from siks_events.consumer.failures import is_transient
+from siks_events.uow import PostgresUnitOfWork
+
+log = logging.getLogger("siks.eligibility.stream")
+
+
+class ProjectionStream:
+    """A version's faust app: its group (`group`) reads `topic` and the agent applies each batch with `handler`."""
+
+    def __init__(self, *, name: str, pool: asyncpg.Pool, bootstrap_servers: str, topic: str, handler: BatchHandler,
+                 topic_prefix: str = "", partitions: int = kafka.DEFAULT_PARTITIONS, batch_size: int = 500,
+                 within: float = 0.05, session_timeout_ms: int = 10_000, max_backoff: float = 10.0) -> None:
+        self.name = name
+        self.group = topic_prefix + name  # as the library's consumers: environments' groups never meet
+        self.pool = pool
+        self.bootstrap_servers = bootstrap_servers
+        self.topic = topic
+        self.partitions = partitions
+        self.batch_size = batch_size
+        self.within = within
+        self.session_timeout_ms = session_timeout_ms
+        self.max_backoff = max_backoff
+        self.applier = BatchApplier(consumer=name, pool=pool, handler=handler, topic_prefix=topic_prefix,
+                                    uow_factory=lambda cause: PostgresUnitOfWork(pool, cause))
+        self.dead_letter_sender = DeadLetterSender(pool, name, bootstrap_servers)
+        self.applied = 0
+        self.duplicates = 0
+        self.batches = 0
+
+    async def run(self) -> None:
+        """Apply the topic's events until cancelled."""
+        await kafka.ensure_topics(self.bootstrap_servers, [self.topic], partitions=self.partitions, with_dlq=True)
+        await self._resume_from_postgres()
+        app = self._app()
+        sender = asyncio.create_task(self.dead_letter_sender.run(), name=f"{self.name} dead letters")
+        try:
+            await app.start()
+            await app.wait_until_stopped()
+            raise RuntimeError(f"the faust app of {self.name} stopped")
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(app.stop(), 30)
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+
+    def _app(self) -> faust.App:
+        for chatty in ("faust", "mode"):  # they narrate every start and stop at INFO: operators need their warnings
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+        seconds = self.session_timeout_ms / 1000
+        app = faust.App(
+            self.group,
+            broker=";".join(f"kafka://{server}" for server in self.bootstrap_servers.split(",")),
+            broker_credentials=_credentials(kafka.connection(self.bootstrap_servers)),
+            store="memory://",
+            web_enabled=False,
+            topic_partitions=self.partitions,
+            topic_disable_leader=True,  # the leader topic is faust's own bookkeeping, which we do not need
+            consumer_auto_offset_reset="earliest",
+            broker_session_timeout=seconds,
+            broker_heartbeat_interval=max(0.1, seconds / 4),
+            broker_rebalance_timeout=seconds,
+            broker_commit_interval=1.0,
+            stream_buffer_maxsize=self.batch_size * 4,
+            broker_max_poll_records=self.batch_size * 4,
+        )
+        source = app.topic(self.topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+        async def project(stream: faust.StreamT) -> None:
+            async for events in stream.take_events(self.batch_size, within=self.within):
+                await self.apply([_record(event.message) for event in events])
+
+        app.agent(source, name=f"{self.group}.project")(project)
+        app.finalize()
+        return app
+
+    async def apply(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply one batch: each partition's records in offset order, each partition in a transaction of its own."""
+        by_partition: dict[TopicPartition, list[ConsumerRecord]] = defaultdict(list)
+        for record in records:
+            by_partition[TopicPartition(record.topic, record.partition)].append(record)
+        for tp, part in sorted(by_partition.items(), key=lambda item: item[0].partition):
+            outcome = await self._apply_until_done(tp, sorted(part, key=lambda r: r.offset))
+            self.applied += outcome.applied
+            self.duplicates += outcome.duplicates
+            if outcome.dead_letters:
+                self.dead_letter_sender.wake()
+        self.batches += 1
+
+    async def _apply_until_done(self, tp: TopicPartition, records: list[ConsumerRecord]) -> Outcome:
+        """Nothing may skip a record: a failure is retried (waiting longer each time) until the batch applies."""
+        backoff = 0.2
+        while True:
+            try:
+                return await self.applier.apply(tp, records)
+            except Exception as exc:  # noqa: BLE001 - a bug is logged and retried; the stream waits for it
+                level = logging.WARNING if is_transient(exc) else logging.ERROR
+                log.log(level, "batch failed; retrying", exc_info=exc,
+                        extra={"consumer": self.name, "partition": tp.partition, "backoff": backoff})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+
+    async def _resume_from_postgres(self) -> None:
+        """Commit the positions kept beside the effects as the group's offsets: faust starts from those."""
+        stored = {tp: p.next_offset for tp, p in (await positions.load(self.pool, self.name)).items()
+                  if tp.topic == self.topic and p.next_offset > 0}
+        if not stored:
+            return
+        client = AIOKafkaConsumer(**kafka.connection(self.bootstrap_servers), group_id=self.group,
+                                  enable_auto_commit=False)
+        await client.start()
+        try:
+            client.assign(list(stored))
+            await client.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in stored.items()})
+        except KafkaError as exc:
+            # A member of the group is still known to the broker (one that stopped a moment ago): faust resumes
+            # from the offsets committed for it, never past PostgreSQL's, and the inbox drops what repeats.
+            log.info("positions not committed for the group", extra={"consumer": self.name, "error": repr(exc)})
+        finally:
+            await kafka.stop_quietly(client)
+
+
+def _record(message) -> ConsumerRecord:
+    """faust's message as the aiokafka record the library's applier reads."""
+    return ConsumerRecord(
+        topic=message.topic, partition=message.partition, offset=message.offset, timestamp=message.timestamp,
+        timestamp_type=message.timestamp_type, key=message.key, value=message.value, checksum=message.checksum,
+        serialized_key_size=message.serialized_key_size, serialized_value_size=message.serialized_value_size,
+        headers=tuple(message.headers.items()) if isinstance(message.headers, dict) else tuple(message.headers or ()))
+
+
+def _credentials(options: dict) -> CredentialsT | None:
+    """The service's Kafka login (SIKS_KAFKA_*), as faust takes it."""
+    protocol = options.get("security_protocol", "PLAINTEXT")
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(username=options["sasl_plain_username"], password=options["sasl_plain_password"],
+                                     ssl_context=options.get("ssl_context"), mechanism=options["sasl_mechanism"])
+    if protocol == "SSL":
+        return faust.SSLCredentials(options["ssl_context"])
+    return None
