@@ -4,10 +4,15 @@ order, with the same guarantees: a redelivery changes nothing, the event at faul
 from __future__ import annotations
 
 import pytest
+from aiokafka import TopicPartition
+from aiokafka.structs import ConsumerRecord
 from siks_events import kafka
 from siks_events.consumer import BatchHandler, IdempotentConsumer
+from siks_events.consumer.batch import BatchApplier
+from siks_events.envelope import Envelope
 from siks_events.model import RuleViolated
 from siks_events.pytest_plugin import SESSION_TIMEOUT_MS
+from siks_events.uow import PostgresUnitOfWork
 
 from .consumer_support import TOPIC, background, publish, sample, wait_until
 
@@ -90,3 +95,50 @@ async def _is(awaitable, expected: int) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def _records(per_partition: dict[int, list[Envelope]]) -> dict[TopicPartition, list[ConsumerRecord]]:
+    """The envelopes as the records a fetch of each partition returns, at offsets 0, 1, ..."""
+    topic = "t." + TOPIC
+    batches = {}
+    for partition, envelopes in per_partition.items():
+        batches[TopicPartition(topic, partition)] = [
+            ConsumerRecord(topic, partition, offset, 0, 0, key, value, None, len(key or b""), len(value), headers)
+            for offset, (key, value, headers) in enumerate(e.to_kafka() for e in envelopes)]
+    return batches
+
+
+def _applier(pool, handler: BatchHandler) -> BatchApplier:
+    return BatchApplier(consumer="across", pool=pool, handler=handler, topic_prefix="t.",
+                        uow_factory=lambda cause: PostgresUnitOfWork(pool, cause))
+
+
+async def test_several_partitions_batches_apply_in_one_handler_call_and_one_transaction_each_once(effects):
+    batches = _records({p: [sample(f"p{p}-{i}", 10 * p + i, key=f"k{p}") for i in range(10)] for p in range(3)})
+    handler = RowsPerBatch()
+    outcomes = await _applier(effects, handler).apply_partitions(batches)
+
+    assert handler.calls == [30]
+    assert [r["n"] for r in await effects.fetch("SELECT n FROM effects ORDER BY id")] == list(range(30))
+    assert {tp.partition: (o.applied, o.position.next_offset) for tp, o in outcomes.items()} == {
+        0: (10, 10), 1: (10, 10), 2: (10, 10)}
+    stored = await effects.fetch("SELECT partition, next_offset FROM consumer_positions WHERE consumer = 'across'")
+    assert sorted((r["partition"], r["next_offset"]) for r in stored) == [(0, 10), (1, 10), (2, 10)]
+    assert await effects.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'across'") == 30
+
+    again = RowsPerBatch()
+    redelivered = await _applier(effects, again).apply_partitions(batches)
+    assert again.calls == [] and await rows(effects) == 30
+    assert {tp.partition: (o.applied, o.duplicates) for tp, o in redelivered.items()} == {
+        0: (0, 10), 1: (0, 10), 2: (0, 10)}
+
+
+async def test_an_event_refused_in_a_batch_of_several_partitions_is_dead_lettered_alone_and_every_other_applies(effects):
+    batches = _records({p: [sample(f"p{p}-{i}", 10 * p + i, key=f"k{p}") for i in range(10)] for p in range(3)})
+    outcomes = await _applier(effects, RowsPerBatch(refuse={14})).apply_partitions(batches)
+
+    assert sorted(await effects.fetchval("SELECT array_agg(n) FROM effects")) == [n for n in range(30) if n != 14]
+    letters = await effects.fetch("SELECT event_id, partition, reason_code FROM dead_letters")
+    assert [(r["event_id"], r["partition"], r["reason_code"]) for r in letters] == [("p1-4", 1, "rule-violated")]
+    assert sum(o.applied for o in outcomes.values()) == 29
+    assert all(o.position.next_offset == 10 for o in outcomes.values())

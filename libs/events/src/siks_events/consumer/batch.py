@@ -142,7 +142,7 @@ class BatchApplier:
         try:
             try:
                 async with connection.transaction():
-                    outcome = await self._apply_together(connection, tp, items)
+                    outcome = (await self._apply_together(connection, {tp: items}))[tp]
                 outcome.committed()
                 return outcome
             except DATABASE_UNAVAILABLE:
@@ -153,36 +153,64 @@ class BatchApplier:
         finally:
             await self.pool.release(connection)
 
-    async def _apply_together(self, connection: asyncpg.Connection, tp: TopicPartition, items: list[Item]) -> Outcome:
-        """The fast path: every event of the batch in the caller's one transaction, no savepoints."""
-        outcome = Outcome(position=Position.after(items[-1].record))
-        done = await inbox.already_applied(connection, self.consumer, [i.key for i in items if i.envelope])
+    async def apply_partitions(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> dict[TopicPartition, Outcome]:
+        """Apply several partitions' records (each in offset order) in one transaction, a `BatchHandler` called once
+        for all of them: a projection that aggregates across partitions (ranking a region, say) does it once per
+        batch instead of once per partition, and its partitions never queue on each other's locks. If that fails,
+        each partition is applied as `apply` does. Raises only transient failures."""
+        decoded = {tp: [decode(r, self.topic_prefix) for r in records] for tp, records in batches.items() if records}
+        if not decoded:
+            return {}
+        connection = await acquire(self.pool, self.acquire_timeout)
+        try:
+            async with connection.transaction():
+                outcomes = await self._apply_together(connection, decoded)
+            for outcome in outcomes.values():
+                outcome.committed()
+            return outcomes
+        except DATABASE_UNAVAILABLE:
+            raise
+        except Exception as exc:  # noqa: BLE001 - isolate the partition, then the event, at fault
+            log.debug("batch of partitions split", extra={"consumer": self.consumer, "error": repr(exc)})
+        finally:
+            await self.pool.release(connection)
+        return {tp: await self.apply(tp, records) for tp, records in batches.items() if records}
+
+    async def _apply_together(self, connection: asyncpg.Connection,
+                              batches: dict[TopicPartition, list[Item]]) -> dict[TopicPartition, Outcome]:
+        """The fast path: every event of the partitions' batches in the caller's one transaction, no savepoints."""
+        outcomes = {tp: Outcome(position=Position.after(items[-1].record)) for tp, items in batches.items()}
+        done = await inbox.already_applied(
+            connection, self.consumer, [i.key for items in batches.values() for i in items if i.envelope])
         applied: list[str] = []
-        fresh: list[Item] = []
-        for item in items:
-            if item.rejected is not None:
-                outcome.dead_letters.append(item.dead_letter())
-            elif item.key in done:
-                outcome.duplicates += 1
-            else:
-                done.add(item.key)
-                fresh.append(item)
-                applied.append(item.key)
+        fresh: list[tuple[Outcome, Item]] = []
+        for tp, items in batches.items():
+            outcome = outcomes[tp]
+            for item in items:
+                if item.rejected is not None:
+                    outcome.dead_letters.append(item.dead_letter())
+                elif item.key in done:
+                    outcome.duplicates += 1
+                else:
+                    done.add(item.key)
+                    fresh.append((outcome, item))
+                    applied.append(item.key)
+                    outcome.applied += 1
         if isinstance(self.handler, BatchHandler):
             if fresh:
-                with telemetry.batch_span([i.envelope for i in fresh], self.consumer):
-                    await self.handler.apply([(i.event, i.envelope) for i in fresh], connection)  # type: ignore[misc]
+                with telemetry.batch_span([i.envelope for _, i in fresh], self.consumer):
+                    await self.handler.apply([(i.event, i.envelope) for _, i in fresh], connection)  # type: ignore[misc]
         else:
-            for item in fresh:
+            for outcome, item in fresh:
                 outcome.changes.append(await self._run_handler(connection, item, savepoint=False))
         try:
             await inbox.remember(connection, self.consumer, applied)
         except asyncpg.UniqueViolationError:
             raise InboxRace("a twin delivery was applied first") from None
-        await dead_letters.record(connection, self.consumer, outcome.dead_letters)
-        await positions.store(connection, self.consumer, tp, outcome.position)
-        outcome.applied = len(applied)
-        return outcome
+        for tp, outcome in outcomes.items():
+            await dead_letters.record(connection, self.consumer, outcome.dead_letters)
+            await positions.store(connection, self.consumer, tp, outcome.position)
+        return outcomes
 
     async def _apply_one_by_one(self, connection: asyncpg.Connection, tp: TopicPartition,
                                 items: list[Item]) -> Outcome:

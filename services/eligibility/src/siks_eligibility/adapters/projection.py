@@ -10,9 +10,11 @@ in PostgreSQL (O(households of the regency) there) and returns and writes only t
 A building version skips all but the events: when the replay has caught up, `fold_all` folds each
 household once and every regency is ranked and decided once.
 
-Concurrency: each partition's batches run in their own transactions. A batch takes an advisory lock
-per affected regency (in sorted order) before writing, so two batches never rank one regency from
-two snapshots; households live on one partition each, so only deciles are written across batches.
+Concurrency: a worker applies each batch of its partitions in one transaction (adapters/stream.py), so
+its partitions never wait on each other; batches of different workers run side by side. A batch takes
+an advisory lock per affected regency (in sorted order) before writing, so two batches never rank one
+regency from two snapshots; households live on one partition each, so only deciles are written across
+batches.
 """
 
 from __future__ import annotations

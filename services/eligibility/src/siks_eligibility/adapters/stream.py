@@ -8,8 +8,8 @@ tables: ranking a regency is an aggregate over every household of it, across par
 two-clock answers, the simulation and the backtest read the kept histories in SQL; a faust table keyed by
 household would hold the same histories a second time.
 
-Exactly once in effect: each partition's part of a batch is applied by the library's `BatchApplier`, whose one
-transaction writes the effects, the inbox rows and the partition's position. faust acknowledges a batch's events
+Exactly once in effect: a batch is applied by the library's `BatchApplier`, whose one transaction writes the
+effects, the inbox rows and each partition's position. faust acknowledges a batch's events
 (and so may commit their offsets) only after the agent is done with it, so Kafka's committed offsets never pass
 PostgreSQL's; before the app starts, the positions kept in PostgreSQL are committed for its group, so a worker
 resumes where the effects end, and the inbox makes a record delivered twice change nothing.
@@ -110,28 +110,27 @@ class ProjectionStream:
         return app
 
     async def apply(self, records: Sequence[ConsumerRecord]) -> None:
-        """Apply one batch: each partition's records in offset order, each partition in a transaction of its own."""
+        """Apply one batch in one transaction, each partition's records in offset order: a regency touched from
+        several partitions is ranked once per batch, and the partitions never queue on each other's locks."""
         by_partition: dict[TopicPartition, list[ConsumerRecord]] = defaultdict(list)
-        for record in records:
+        for record in sorted(records, key=lambda r: (r.partition, r.offset)):
             by_partition[TopicPartition(record.topic, record.partition)].append(record)
-        for tp, part in sorted(by_partition.items(), key=lambda item: item[0].partition):
-            outcome = await self._apply_until_done(tp, sorted(part, key=lambda r: r.offset))
+        for outcome in (await self._apply_until_done(by_partition)).values():
             self.applied += outcome.applied
             self.duplicates += outcome.duplicates
             if outcome.dead_letters:
                 self.dead_letter_sender.wake()
         self.batches += 1
 
-    async def _apply_until_done(self, tp: TopicPartition, records: list[ConsumerRecord]) -> Outcome:
+    async def _apply_until_done(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> dict[TopicPartition, Outcome]:
         """Nothing may skip a record: a failure is retried (waiting longer each time) until the batch applies."""
         backoff = 0.2
         while True:
             try:
-                return await self.applier.apply(tp, records)
+                return await self.applier.apply_partitions(batches)
             except Exception as exc:  # noqa: BLE001 - a bug is logged and retried; the stream waits for it
                 level = logging.WARNING if is_transient(exc) else logging.ERROR
-                log.log(level, "batch failed; retrying", exc_info=exc,
-                        extra={"consumer": self.name, "partition": tp.partition, "backoff": backoff})
+                log.log(level, "batch failed; retrying", exc_info=exc, extra={"consumer": self.name, "backoff": backoff})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
 
