@@ -80,25 +80,8 @@ class ProjectionStream:
                 await sender
 
     def _app(self) -> faust.App:
-        for chatty in ("faust", "mode"):  # they narrate every start and stop at INFO: operators need their warnings
-            logging.getLogger(chatty).setLevel(logging.WARNING)
-        seconds = self.session_timeout_ms / 1000
-        app = faust.App(
-            self.group,
-            broker=";".join(f"kafka://{server}" for server in self.bootstrap_servers.split(",")),
-            broker_credentials=_credentials(kafka.connection(self.bootstrap_servers)),
-            store="memory://",
-            web_enabled=False,
-            topic_partitions=self.partitions,
-            topic_disable_leader=True,  # the leader topic is faust's own bookkeeping, which we do not need
-            consumer_auto_offset_reset="earliest",
-            broker_session_timeout=seconds,
-            broker_heartbeat_interval=max(0.1, seconds / 4),
-            broker_rebalance_timeout=seconds,
-            broker_commit_interval=1.0,
-            stream_buffer_maxsize=self.batch_size * 4,
-            broker_max_poll_records=self.batch_size * 4,
-        )
+        app = faust_app(self.group, bootstrap_servers=self.bootstrap_servers, partitions=self.partitions,
+                        batch_size=self.batch_size, session_timeout_ms=self.session_timeout_ms)
         source = app.topic(self.topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
         async def project(stream: faust.StreamT) -> None:
@@ -152,6 +135,31 @@ class ProjectionStream:
             log.info("positions not committed for the group", extra={"consumer": self.name, "error": repr(exc)})
         finally:
             await kafka.stop_quietly(client)
+
+
+def faust_app(group: str, *, bootstrap_servers: str, partitions: int, batch_size: int,
+              session_timeout_ms: int) -> faust.App:
+    """A faust app whose group `group` reads from the earliest offset it has not committed, logged in as the service,
+    with nothing of faust's own but the consumer and its producer (no web server, leader topic or table)."""
+    for chatty in ("faust", "mode"):  # they narrate every start and stop at INFO: operators need their warnings
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    seconds = session_timeout_ms / 1000
+    return faust.App(
+        group,
+        broker=";".join(f"kafka://{server}" for server in bootstrap_servers.split(",")),
+        broker_credentials=_credentials(kafka.connection(bootstrap_servers)),
+        store="memory://",
+        web_enabled=False,
+        topic_partitions=partitions,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=seconds,
+        broker_heartbeat_interval=max(0.1, seconds / 4),
+        broker_rebalance_timeout=seconds,
+        broker_commit_interval=1.0,
+        stream_buffer_maxsize=batch_size * 4,
+        broker_max_poll_records=batch_size * 4,
+    )
 
 
 def _record(message) -> ConsumerRecord:
