@@ -40,7 +40,9 @@ def test_make_run_from_a_fresh_clone_serves_every_service_and_ctrl_c_leaves_noth
     clone = tmp_path / "siks-ng"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+           # VENV or PYTHON from the caller's environment would make the clone's make install into the caller's venv
+           if k not in {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS",
+                        "VENV", "PYTHON", "BIN", "PYTHONPATH"}}
     env["SIKS_PORT_OFFSET"] = str(OFFSET)
     ports = [p + OFFSET for p in DEFAULT_PORTS.values()] + [55432 + OFFSET, 19092 + OFFSET]
     make = subprocess.Popen(["make", "run"], cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
