@@ -16,7 +16,7 @@ from siks_events.catalog.registry import TOPIC
 from siks_events.consumer import IdempotentConsumer
 
 from siks_eligibility import policies
-from siks_eligibility.adapters import registry_log
+from siks_eligibility.adapters import registry_log, replay
 from siks_eligibility.adapters.postgres import rows, slots, versions
 from siks_eligibility.adapters.postgres.versions import ProjectionVersion, VersionState
 from siks_eligibility.adapters.projection import EligibilityProjection
@@ -68,6 +68,12 @@ class Lifecycle:
             name=version.tables.consumer, pool=self.pool, bootstrap_servers=self.bootstrap_servers, topics=[TOPIC],
             handler=self.projection(version), topic_prefix=self.topic_prefix, partitions=self.partitions,
             session_timeout_ms=self.session_timeout_ms, batch_size=self.batch_size)
+
+    async def replay(self, version: ProjectionVersion) -> int:
+        """Keep the events of a building version up to its target offsets (see `adapters.replay`); its consumer,
+        started afterwards, goes on from there."""
+        return await replay.replay(self.pool, self.bootstrap_servers, self.topic, version,
+                                   topic_prefix=self.topic_prefix)
 
     async def start(self, on: date, *, state: VersionState) -> ProjectionVersion:
         """A new version assessing `on`: BUILDING replays to the log's present end first; READY decides as it goes."""
