@@ -124,14 +124,7 @@ class Lifecycle:
         async with self.pool.acquire() as connection, connection.transaction():
             if await versions.lock_for_change(connection, version.version) is not VersionState.BUILDING:
                 return 0
-            folded = await projection.fold_all(connection)
-            by_regency: dict[str, dict] = {}
-            for household_id, state in folded.items():
-                by_regency.setdefault(state.regency_on(version.assessed_on), {})[household_id] = state
-            decided = 0
-            for regency in await rows.all_regencies(connection, version.tables):
-                decided += len({d.beneficiary.household_id for d in await projection.rank_and_decide(
-                    connection, [regency], by_regency.get(regency, {}), everyone=True)})
+            decided = await projection.build(connection)
             await versions.mark_ready(connection, version.version)
         return decided
 

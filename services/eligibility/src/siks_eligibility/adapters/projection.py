@@ -7,7 +7,7 @@ whose decile moved are refolded from their kept events too.
 
 Cost of the ranking: per batch, one statement that ranks every ranked household of each affected regency
 in PostgreSQL (O(households of the regency) there) and returns and writes only the deciles that moved.
-A building version skips all but the events: when the replay has caught up, `fold_all` folds each
+A building version skips all but the events: when the replay has caught up, `build` folds each
 household once and every regency is ranked and decided once.
 
 Concurrency: each partition's batches run in their own transactions. A batch takes an advisory lock
@@ -17,6 +17,8 @@ two snapshots; households live on one partition each, so only deciles are writte
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -33,7 +35,7 @@ from siks_eligibility.adapters.reallocation import reallocate_decided, reallocat
 from siks_eligibility.domain.decision import Basis, Decision, decide_household, decide_persons
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
-from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, score
+from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, places_by_regency, score
 
 
 class NotAHouseholdStream(RuleViolated):
@@ -62,7 +64,7 @@ class EligibilityProjection(BatchHandler):
             return
         await rows.insert_events(connection, self.tables, kept)
         if state is VersionState.BUILDING:
-            return  # a replay only keeps the events: `fold_all` folds every household once it has caught up
+            return  # a replay only keeps the events: `build` folds every household once it has caught up
         touched = sorted({e.household_id for e in kept})
         states = await self._fold(connection, touched)
         written = [self._household_row(s) for s in states.values()]
@@ -81,15 +83,11 @@ class EligibilityProjection(BatchHandler):
                                    weights_version=self.weights.version)
 
     async def rank_and_decide(self, connection: asyncpg.Connection, regencies: Iterable[str],
-                              states: dict[str, HouseholdState], *, everyone: bool = False) -> list[Decision]:
-        """Rank the regencies again and decide the households in `states`, those whose decile moved, or (everyone)
-        every household of the regencies; returns the decisions made."""
-        regencies = list(regencies)
-        places = await rows.rank(connection, self.tables, regencies, states, everyone=everyone)
+                              states: dict[str, HouseholdState]) -> list[Decision]:
+        """Rank the regencies again and decide the households in `states` and those whose decile moved; returns the
+        decisions made."""
+        places = await rows.rank(connection, self.tables, list(regencies), states)
         to_decide = set(states) | set(places)
-        if everyone:
-            for regency in regencies:
-                to_decide.update(await rows.households_in(connection, self.tables, regency))
         missing = sorted(to_decide - set(states))
         if missing:
             states = {**states, **await self._fold(connection, missing)}
@@ -98,18 +96,59 @@ class EligibilityProjection(BatchHandler):
         await rows.replace_decisions(connection, self.tables, decided, [rows.decision_row(d, self.on) for d in decisions])
         return decisions
 
-    async def fold_all(self, connection: asyncpg.Connection, *, chunk: int = 2_000,
-                       keep: int = 100_000) -> dict[str, HouseholdState]:
-        """Fold every household of the kept events and write where it lives and its score (deciles come after);
-        returns the states when there are at most `keep` households, so deciding need not fold them again."""
-        household_ids = await rows.household_ids(connection, self.tables)
-        kept: dict[str, HouseholdState] = {}
-        for start in range(0, len(household_ids), chunk):
-            states = await self._fold(connection, household_ids[start:start + chunk])
-            await rows.upsert_households(connection, self.tables, [self._household_row(s) for s in states.values()])
-            if len(household_ids) <= keep:
-                kept.update(states)
-        return kept
+    async def build(self, connection: asyncpg.Connection, *, chunk: int = 2_000, keep: int = 100_000) -> int:
+        """Fold every household of the kept events once, rank every regency and decide every household of a version
+        built by replay (its households and decisions are empty until then; the caller's transaction); returns the
+        households decided.
+
+        One read of the events table, folded in order; the ranking in Python from the scores just computed (the
+        order `rows.rank` ranks in); the households written by one COPY; the decisions written a chunk at a time,
+        each chunk's insert running in PostgreSQL while the next chunk is decided here. With more than `keep`
+        households the states are not kept but folded again from a second read."""
+        written: list[HouseholdRow] = []
+        kept: dict[str, HouseholdState] | None = {}
+        async for history in rows.every_history(connection, self.tables):
+            if (state := history.as_known_at(None)) is None:
+                continue  # not registered (yet): no row, no decision, as when kept event by event
+            written.append(self._household_row(state))
+            if kept is not None:
+                kept[state.household_id] = state
+                if len(kept) > keep:
+                    kept = None
+        places = places_by_regency((h.household_id, h.regency, h.score) for h in written if h.score is not None)
+        await rows.insert_ranked_households(connection, self.tables, written, {h: p[2] for h, p in places.items()})
+        if kept is not None:
+            await self._decide_all(connection, list(kept.values()), places, chunk=chunk)
+            return len(written)
+        folded: list[HouseholdState] = []
+        async for history in rows.every_history(connection, self.tables):  # the second read: see the docstring
+            if (state := history.as_known_at(None)) is not None:
+                folded.append(state)
+            if len(folded) >= keep:
+                await self._decide_all(connection, folded, places, chunk=chunk)
+                folded = []
+        await self._decide_all(connection, folded, places, chunk=chunk)
+        return len(written)
+
+    async def _decide_all(self, connection: asyncpg.Connection, states: list[HouseholdState],
+                          places: dict[str, tuple[int, int, int]], *, chunk: int) -> None:
+        """Decide households that have no decisions yet and insert them, a chunk's insert running in PostgreSQL while
+        the next chunk is decided (only one statement at a time on the connection: awaited before the next)."""
+        inserting: asyncio.Future | None = None
+        try:
+            for start in range(0, len(states), chunk):
+                decided = [rows.decision_row(d, self.on) for s in states[start:start + chunk]
+                           for d in self._decide(s, places.get(s.household_id))]
+                if inserting is not None:
+                    await inserting
+                inserting = asyncio.ensure_future(rows.insert_decisions(connection, self.tables, decided))
+            if inserting is not None:
+                await inserting
+        finally:
+            if inserting is not None and not inserting.done():
+                inserting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await inserting
 
     async def _fold(self, connection: asyncpg.Connection, household_ids: list[str]) -> dict[str, HouseholdState]:
         """The households as everything kept about them says (those not yet registered left out)."""

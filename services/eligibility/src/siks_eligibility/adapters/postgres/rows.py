@@ -6,7 +6,7 @@ Every write is one statement per batch (arrays unnested), whatever the batch's s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -67,6 +67,25 @@ async def histories(connection: asyncpg.Connection, tables: VersionTables,
     return found
 
 
+async def every_history(connection: asyncpg.Connection, tables: VersionTables, *,
+                        prefetch: int = 5_000) -> AsyncIterator[HouseholdHistory]:
+    """Each household's kept events in stream order, one household after another, from one read of the table (a
+    cursor: call inside a transaction); for a build, where reading them by household ids would be a query per
+    chunk of households."""
+    history: HouseholdHistory | None = None
+    async for row in connection.cursor(
+            f"SELECT household_id, stream_version, type, data, recorded_at FROM {tables.events}"
+            " ORDER BY household_id, stream_version", prefetch=prefetch):
+        if history is None or row["household_id"] != history.household_id:
+            if history is not None:
+                yield history
+            history = HouseholdHistory(row["household_id"])
+        history.record(catalog.decode(row["type"], row["data"]), position=row["stream_version"],
+                       recorded_at=row["recorded_at"])
+    if history is not None:
+        yield history
+
+
 async def household_ids(connection: asyncpg.Connection, tables: VersionTables) -> list[str]:
     """Every household with kept events, in id order."""
     rows = await connection.fetch(f"SELECT DISTINCT household_id FROM {tables.events} ORDER BY household_id")
@@ -94,11 +113,21 @@ async def upsert_households(connection: asyncpg.Connection, tables: VersionTable
         [h.stream_version for h in households])
 
 
+async def insert_ranked_households(connection: asyncpg.Connection, tables: VersionTables,
+                                   households: Sequence[HouseholdRow], deciles: dict[str, int]) -> None:
+    """Write the households of a version being built, each with its decile (none: not ranked) as ranked in Python
+    (`domain.welfare.places_by_regency`, the order `rank` ranks in); its table is empty until then, so one COPY."""
+    await connection.copy_records_to_table(
+        tables.households, columns=["household_id", "regency", "score", "decile", "stream_version"],
+        records=[(h.household_id, h.regency, h.score, deciles.get(h.household_id), h.stream_version)
+                 for h in households])
+
+
 async def rank(connection: asyncpg.Connection, tables: VersionTables, regencies: Iterable[str],
-               household_ids: Iterable[str], *, everyone: bool = False) -> dict[str, tuple[int, int, int]]:
+               household_ids: Iterable[str]) -> dict[str, tuple[int, int, int]]:
     """Rank every ranked household of the regencies again (score ascending, ties by household id in code point
     order, as `domain.welfare.places_by_regency`), store the deciles that moved, and return (rank, of, decile) of
-    the households asked for (everyone: of every ranked household) and of those whose decile moved.
+    the households asked for and of those whose decile moved.
 
     PostgreSQL ranks and compares, so only those rows come back: a regency's other households never leave the
     database."""
@@ -110,14 +139,9 @@ async def rank(connection: asyncpg.Connection, tables: VersionTables, regencies:
         f" moved AS (UPDATE {tables.households} AS h SET decile = p.decile FROM placed AS p"
         "   WHERE h.household_id = p.household_id AND p.decile IS DISTINCT FROM p.was)"
         " SELECT household_id, rank::int, of::int, decile FROM placed"
-        " WHERE $3 OR decile IS DISTINCT FROM was OR household_id = ANY($2::text[])",
-        list(regencies), list(household_ids), everyone)
+        " WHERE decile IS DISTINCT FROM was OR household_id = ANY($2::text[])",
+        list(regencies), list(household_ids))
     return {r["household_id"]: (r["rank"], r["of"], r["decile"]) for r in found}
-
-
-async def households_in(connection: asyncpg.Connection, tables: VersionTables, regency: str) -> list[str]:
-    rows = await connection.fetch(f"SELECT household_id FROM {tables.households} WHERE regency = $1", regency)
-    return [r["household_id"] for r in rows]
 
 
 async def all_regencies(connection: asyncpg.Connection, tables: VersionTables) -> list[str]:
@@ -141,6 +165,11 @@ async def replace_decisions(connection: asyncpg.Connection, tables: VersionTable
                             rows: Sequence[tuple]) -> None:
     """Every decision about these households, replaced by `rows` (a member removed loses their rows)."""
     await connection.execute(f"DELETE FROM {tables.decisions} WHERE household_id = ANY($1::text[])", list(household_ids))
+    await insert_decisions(connection, tables, rows)
+
+
+async def insert_decisions(connection: asyncpg.Connection, tables: VersionTables, rows: Sequence[tuple]) -> None:
+    """Add decisions about households that have none (`decision_row`s)."""
     if rows:
         columns = list(zip(*rows, strict=True))
         await connection.execute(
