@@ -39,8 +39,12 @@ class HouseholdRow:
     stream_version: int
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+"""One encoder for every row: `json.dumps` with options builds a new one per call (a build encodes two per decision)."""
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 async def insert_events(connection: asyncpg.Connection, tables: VersionTables, events: Sequence[StoredEvent]) -> None:
