@@ -104,7 +104,8 @@ async def standing_rows(connection: asyncpg.Connection, tables: VersionTables, p
         f"""WITH ranked AS (
                 SELECT household_id, row_number() OVER (ORDER BY score, household_id) AS welfare_rank
                 FROM {tables.households} WHERE regency = $2 AND score IS NOT NULL)
-            SELECT {"d.*" if explained else _UNEXPLAINED}, r.welfare_rank FROM {tables.decisions} AS d LEFT JOIN ranked AS r USING (household_id)
+            SELECT {"d.*" if explained else _UNEXPLAINED}, r.welfare_rank
+            FROM {tables.decisions} AS d LEFT JOIN ranked AS r USING (household_id)
             WHERE d.program = $1 AND ((d.regency = $2 AND d.eligible)
                   OR (d.household_id, d.nik) IN (SELECT * FROM unnest($3::text[], $4::text[])))""",
         program.value, regency, [b.household_id for b in beneficiaries], [b.nik or "" for b in beneficiaries])
