@@ -132,23 +132,27 @@ class EligibilityProjection(BatchHandler):
 
     async def _decide_all(self, connection: asyncpg.Connection, states: list[HouseholdState],
                           places: dict[str, tuple[int, int, int]], *, chunk: int) -> None:
-        """Decide households that have no decisions yet and insert them, a chunk's insert running in PostgreSQL while
-        the next chunk is decided (only one statement at a time on the connection: awaited before the next)."""
-        inserting: asyncio.Future | None = None
+        """Decide households that have no decisions yet and copy them in, a chunk at a time. Deciding runs in a
+        thread, so the event loop meanwhile drives the previous chunk's COPY (a protocol of several round trips)
+        and PostgreSQL writes it while this process decides; one statement at a time on the connection."""
+        copying: asyncio.Future | None = None
         try:
             for start in range(0, len(states), chunk):
-                decided = [rows.decision_row(d, self.on) for s in states[start:start + chunk]
-                           for d in self._decide(s, places.get(s.household_id))]
-                if inserting is not None:
-                    await inserting
-                inserting = asyncio.ensure_future(rows.insert_decisions(connection, self.tables, decided))
-            if inserting is not None:
-                await inserting
+                copied = await asyncio.to_thread(self._decisions_copied, states[start:start + chunk], places)
+                if copying is not None:
+                    await copying
+                copying = asyncio.ensure_future(rows.copy_decisions(connection, self.tables, copied))
+            if copying is not None:
+                await copying
         finally:
-            if inserting is not None and not inserting.done():
-                inserting.cancel()
+            if copying is not None and not copying.done():
+                copying.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await inserting
+                    await copying
+
+    def _decisions_copied(self, states: list[HouseholdState], places: dict[str, tuple[int, int, int]]) -> bytes:
+        return rows.decisions_copied(rows.decision_row(d, self.on) for s in states
+                                     for d in self._decide(s, places.get(s.household_id)))
 
     async def _fold(self, connection: asyncpg.Connection, household_ids: list[str]) -> dict[str, HouseholdState]:
         """The households as everything kept about them says (those not yet registered left out)."""

@@ -5,6 +5,7 @@ Every write is one statement per batch (arrays unnested), whatever the batch's s
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -163,6 +164,36 @@ def decision_row(decision: Decision, assessed_on: date) -> tuple:
             decision.regency, decision.decile, decision.rule_version, decision.weights_version, assessed_on,
             decision.household_position, _json(conditions), _json(inputs),
             decision.end_reason.value if decision.end_reason else None, decision.ended_on, decision.in_regency_since)
+
+
+_DECISION_COLUMNS = ["program", "household_id", "nik", "eligible", "regency", "decile", "rule_version",
+                     "weights_version", "assessed_on", "log_position", "conditions", "inputs", "end_reason", "ended_on",
+                     "in_regency_since"]
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: object) -> str:
+    """A value in COPY's text format (NULL as \\N, booleans as t/f, dates ISO, text escaped)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)  # integers, dates
+
+
+def decisions_copied(rows: Iterable[tuple]) -> bytes:
+    """`decision_row`s as `copy_decisions` sends them: COPY's text format (the pool's jsonb codec is text-only, so
+    binary COPY is not open to it)."""
+    return "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows).encode()
+
+
+async def copy_decisions(connection: asyncpg.Connection, tables: VersionTables, copied: bytes) -> None:
+    """Add decisions about households that have none (`decisions_copied`) by COPY: a build writes every decision,
+    and inserting them from arrays cost PostgreSQL more than deciding them cost here."""
+    await connection.copy_to_table(tables.decisions, source=io.BytesIO(copied), columns=_DECISION_COLUMNS)
 
 
 async def replace_decisions(connection: asyncpg.Connection, tables: VersionTables, household_ids: Sequence[str],
