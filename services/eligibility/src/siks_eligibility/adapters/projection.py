@@ -35,7 +35,7 @@ from siks_eligibility.adapters.reallocation import reallocate_decided, reallocat
 from siks_eligibility.domain.decision import Basis, Decision, decide_household, decide_persons
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
-from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, places_by_regency, score
+from siks_eligibility.domain.welfare import WelfareRank, WelfareScore, WelfareWeights, places_by_regency, score
 
 
 class NotAHouseholdStream(RuleViolated):
@@ -107,38 +107,43 @@ class EligibilityProjection(BatchHandler):
         households the states are not kept but folded again from a second read."""
         written: list[HouseholdRow] = []
         kept: dict[str, HouseholdState] | None = {}
+        scores: dict[str, WelfareScore] = {}  # of the households kept: deciding them need not score them again
         async for history in rows.every_history(connection, self.tables):
             if (state := history.as_known_at(None)) is None:
                 continue  # not registered (yet): no row, no decision, as when kept event by event
-            written.append(self._household_row(state))
+            row, welfare = self._scored(state)
+            written.append(row)
             if kept is not None:
                 kept[state.household_id] = state
+                if welfare is not None:
+                    scores[state.household_id] = welfare
                 if len(kept) > keep:
-                    kept = None
+                    kept, scores = None, {}
         places = places_by_regency((h.household_id, h.regency, h.score) for h in written if h.score is not None)
         await rows.insert_ranked_households(connection, self.tables, written, {h: p[2] for h, p in places.items()})
         if kept is not None:
-            await self._decide_all(connection, list(kept.values()), places, chunk=chunk)
+            await self._decide_all(connection, list(kept.values()), places, scores, chunk=chunk)
             return len(written)
         folded: list[HouseholdState] = []
         async for history in rows.every_history(connection, self.tables):  # the second read: see the docstring
             if (state := history.as_known_at(None)) is not None:
                 folded.append(state)
             if len(folded) >= keep:
-                await self._decide_all(connection, folded, places, chunk=chunk)
+                await self._decide_all(connection, folded, places, {}, chunk=chunk)
                 folded = []
-        await self._decide_all(connection, folded, places, chunk=chunk)
+        await self._decide_all(connection, folded, places, {}, chunk=chunk)
         return len(written)
 
     async def _decide_all(self, connection: asyncpg.Connection, states: list[HouseholdState],
-                          places: dict[str, tuple[int, int, int]], *, chunk: int) -> None:
+                          places: dict[str, tuple[int, int, int]], scores: dict[str, WelfareScore], *,
+                          chunk: int) -> None:
         """Decide households that have no decisions yet and copy them in, a chunk at a time. Deciding runs in a
         thread, so the event loop meanwhile drives the previous chunk's COPY (a protocol of several round trips)
         and PostgreSQL writes it while this process decides; one statement at a time on the connection."""
         copying: asyncio.Future | None = None
         try:
             for start in range(0, len(states), chunk):
-                copied = await asyncio.to_thread(self._decisions_copied, states[start:start + chunk], places)
+                copied = await asyncio.to_thread(self._decisions_copied, states[start:start + chunk], places, scores)
                 if copying is not None:
                     await copying
                 copying = asyncio.ensure_future(rows.copy_decisions(connection, self.tables, copied))
@@ -150,20 +155,22 @@ class EligibilityProjection(BatchHandler):
                 with contextlib.suppress(asyncio.CancelledError):
                     await copying
 
-    def _decisions_copied(self, states: list[HouseholdState], places: dict[str, tuple[int, int, int]]) -> bytes:
+    def _decisions_copied(self, states: list[HouseholdState], places: dict[str, tuple[int, int, int]],
+                          scores: dict[str, WelfareScore]) -> bytes:
         return rows.decisions_copied(rows.decision_row(d, self.on) for s in states
-                                     for d in self._decide(s, places.get(s.household_id)))
+                                     for d in self._decide(s, places.get(s.household_id), scores.get(s.household_id)))
 
     async def _fold(self, connection: asyncpg.Connection, household_ids: list[str]) -> dict[str, HouseholdState]:
         """The households as everything kept about them says (those not yet registered left out)."""
         histories = await rows.histories(connection, self.tables, household_ids)
         return {hid: s for hid, h in histories.items() if (s := h.as_known_at(None)) is not None}
 
-    def _decide(self, household: HouseholdState, place: tuple[int, int, int] | None):
+    def _decide(self, household: HouseholdState, place: tuple[int, int, int] | None,
+                welfare: WelfareScore | None = None):
         rank = None
         if place is not None:  # the ranking read totals only: the decision explains the points as well
             rank = WelfareRank(household.household_id, household.regency_on(self.on),
-                               score(household, self.on, self.weights), *place)
+                               welfare or score(household, self.on, self.weights), *place)
         basis = Basis(on=self.on, log_position=household.last_position)
         for program in self.rules.programs():
             rule = self.rules[program]
@@ -173,9 +180,13 @@ class EligibilityProjection(BatchHandler):
                 yield from decide_persons(rule, household, rank, basis=basis, weights_version=self.weights.version)
 
     def _household_row(self, household: HouseholdState) -> HouseholdRow:
-        ranked = household.in_registry_on(self.on)
+        return self._scored(household)[0]
+
+    def _scored(self, household: HouseholdState) -> tuple[HouseholdRow, WelfareScore | None]:
+        """The household's row and, if it is ranked, its score."""
+        welfare = score(household, self.on, self.weights) if household.in_registry_on(self.on) else None
         return HouseholdRow(household.household_id, household.regency_on(self.on),
-                            score(household, self.on, self.weights).total if ranked else None, household.last_position)
+                            welfare.total if welfare is not None else None, household.last_position), welfare
 
     async def lock(self, connection: asyncpg.Connection, regencies: list[str]) -> None:
         """Hold the regencies' locks until the transaction ends (the caller sorts them)."""
