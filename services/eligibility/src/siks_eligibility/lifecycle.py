@@ -15,7 +15,7 @@ import asyncpg
 from siks_events.catalog.registry import TOPIC
 
 from siks_eligibility import policies
-from siks_eligibility.adapters import registry_log
+from siks_eligibility.adapters import registry_log, replay
 from siks_eligibility.adapters.postgres import rows, slots, versions
 from siks_eligibility.adapters.postgres.versions import ProjectionVersion, VersionState
 from siks_eligibility.adapters.projection import EligibilityProjection
@@ -70,6 +70,12 @@ class Lifecycle:
             handler=self.projection(version), topic_prefix=self.topic_prefix, partitions=self.partitions,
             session_timeout_ms=self.session_timeout_ms, batch_size=self.batch_size)
 
+    async def replay(self, version: ProjectionVersion) -> int:
+        """Keep the events of a building version up to its target offsets (see `adapters.replay`); its consumer,
+        started afterwards, goes on from there."""
+        return await replay.replay(self.pool, self.bootstrap_servers, self.topic, version,
+                                   topic_prefix=self.topic_prefix)
+
     async def start(self, on: date, *, state: VersionState) -> ProjectionVersion:
         """A new version assessing `on`: BUILDING replays to the log's present end first; READY decides as it goes."""
         extent = await registry_log.extent(self.bootstrap_servers, self.topic, partitions=self.partitions)
@@ -119,14 +125,7 @@ class Lifecycle:
         async with self.pool.acquire() as connection, connection.transaction():
             if await versions.lock_for_change(connection, version.version) is not VersionState.BUILDING:
                 return 0
-            folded = await projection.fold_all(connection)
-            by_regency: dict[str, dict] = {}
-            for household_id, state in folded.items():
-                by_regency.setdefault(state.regency_on(version.assessed_on), {})[household_id] = state
-            decided = 0
-            for regency in await rows.all_regencies(connection, version.tables):
-                decided += len({d.beneficiary.household_id for d in await projection.rank_and_decide(
-                    connection, [regency], by_regency.get(regency, {}), everyone=True)})
+            decided = await projection.build(connection)
             await versions.mark_ready(connection, version.version)
         return decided
 

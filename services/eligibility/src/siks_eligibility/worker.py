@@ -36,19 +36,38 @@ class RebuildUnderWay(RuntimeError):
 async def _rebuild(lifecycle: Lifecycle, *, on: date, report: Callable[[Progress], None], drop_previous: bool,
                    poll: float) -> ProjectionVersion:
     version = await lifecycle.start(on, state=versions.VersionState.BUILDING)
-    consumer = asyncio.create_task(lifecycle.stream(version).run(), name=f"rebuild v{version.version}")
+    await _replay(lifecycle, version, report=report, poll=poll)
+    await lifecycle.finish_build(version)
+    consumer = None
     try:
-        while not (progress := await lifecycle.progress(version.version)).caught_up:
-            report(progress)
-            await _wait(consumer, poll)
-        report(progress)
-        await lifecycle.finish_build(version)
-        while not await lifecycle.caught_up_with_now(version.version):
-            await _wait(consumer, poll)
+        if not await lifecycle.caught_up_with_now(version.version):
+            # what arrived since the rebuild began, from the positions the replay stored on; started only when there
+            # is something to apply, so it is never stopped while still joining its group
+            consumer = asyncio.create_task(lifecycle.stream(version).run(), name=f"rebuild v{version.version}")
+            while not await lifecycle.caught_up_with_now(version.version):
+                await _wait(consumer, poll)
         await lifecycle.switch(version.version, drop_previous=drop_previous)
         return await versions.get(lifecycle.pool, version.version)
     finally:
-        await _stop(consumer)
+        if consumer is not None:
+            await _stop(consumer)
+
+
+async def _replay(lifecycle: Lifecycle, version: ProjectionVersion, *, report: Callable[[Progress], None],
+                  poll: float) -> None:
+    """Keep the log's events up to the version's target, reporting progress every `poll` seconds."""
+    replaying = asyncio.create_task(lifecycle.replay(version), name=f"replay v{version.version}")
+    try:
+        while not replaying.done():
+            report(await lifecycle.progress(version.version))
+            await asyncio.wait([replaying], timeout=poll)
+        await replaying  # raises what stopped it
+    finally:
+        await _stop(replaying)
+    progress = await lifecycle.progress(version.version)
+    report(progress)
+    if not progress.caught_up:
+        raise RuntimeError(f"the replay of version {version.version} ended short of its target")
 
 
 async def run(lifecycle: Lifecycle, *, on: date, poll: float = 1.0) -> None:

@@ -70,13 +70,16 @@ async def test_a_second_rebuild_is_refused_while_one_runs_and_the_next_retires_t
         lifecycle, publish):
     await publish(registry_log(50))
     await lifecycle.first(ON)
-    running = asyncio.create_task(worker.rebuild(lifecycle, on=ON))
-    await eventually(lambda: versions.all_versions(lifecycle.pool), until=lambda found: len(found) == 2, timeout=10)
+    async with lifecycle.pool.acquire() as holder, holder.transaction():
+        # the replay cannot store a position while this is held: the rebuild stays in its replay until stopped
+        await holder.execute("LOCK TABLE consumer_positions IN SHARE MODE")
+        running = asyncio.create_task(worker.rebuild(lifecycle, on=ON))
+        await eventually(lambda: versions.all_versions(lifecycle.pool), until=lambda found: len(found) == 2, timeout=10)
 
-    with pytest.raises(worker.RebuildUnderWay):
-        await worker.rebuild(lifecycle, on=ON)
-    assert not running.done()
-    await _stopped(running)  # stopped mid-way: its version stays building, its lock goes
+        with pytest.raises(worker.RebuildUnderWay):
+            await worker.rebuild(lifecycle, on=ON)
+        assert not running.done()
+        await _stopped(running)  # stopped mid-way: its version stays building, its lock goes
     rebuilt = await worker.rebuild(lifecycle, on=ON)
 
     states = {v.version: v.state for v in await versions.all_versions(lifecycle.pool)}

@@ -7,7 +7,7 @@ whose decile moved are refolded from their kept events too.
 
 Cost of the ranking: per batch, one statement that ranks every ranked household of each affected regency
 in PostgreSQL (O(households of the regency) there) and returns and writes only the deciles that moved.
-A building version skips all but the events: when the replay has caught up, `fold_all` folds each
+A building version skips all but the events: when the replay has caught up, `build` folds each
 household once and every regency is ranked and decided once.
 
 Concurrency: a worker applies each batch of its partitions in one transaction (adapters/stream.py), so
@@ -19,6 +19,8 @@ batches.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -35,7 +37,7 @@ from siks_eligibility.adapters.reallocation import reallocate_decided, reallocat
 from siks_eligibility.domain.decision import Basis, Decision, decide_household, decide_persons
 from siks_eligibility.domain.household import HouseholdState
 from siks_eligibility.domain.rules import HOUSEHOLD_PROGRAMS, RuleSet
-from siks_eligibility.domain.welfare import WelfareRank, WelfareWeights, score
+from siks_eligibility.domain.welfare import WelfareRank, WelfareScore, WelfareWeights, places_by_regency, score
 
 
 class NotAHouseholdStream(RuleViolated):
@@ -64,7 +66,7 @@ class EligibilityProjection(BatchHandler):
             return
         await rows.insert_events(connection, self.tables, kept)
         if state is VersionState.BUILDING:
-            return  # a replay only keeps the events: `fold_all` folds every household once it has caught up
+            return  # a replay only keeps the events: `build` folds every household once it has caught up
         touched = sorted({e.household_id for e in kept})
         states = await self._fold(connection, touched)
         written = [self._household_row(s) for s in states.values()]
@@ -83,15 +85,11 @@ class EligibilityProjection(BatchHandler):
                                    weights_version=self.weights.version)
 
     async def rank_and_decide(self, connection: asyncpg.Connection, regencies: Iterable[str],
-                              states: dict[str, HouseholdState], *, everyone: bool = False) -> list[Decision]:
-        """Rank the regencies again and decide the households in `states`, those whose decile moved, or (everyone)
-        every household of the regencies; returns the decisions made."""
-        regencies = list(regencies)
-        places = await rows.rank(connection, self.tables, regencies, states, everyone=everyone)
+                              states: dict[str, HouseholdState]) -> list[Decision]:
+        """Rank the regencies again and decide the households in `states` and those whose decile moved; returns the
+        decisions made."""
+        places = await rows.rank(connection, self.tables, list(regencies), states)
         to_decide = set(states) | set(places)
-        if everyone:
-            for regency in regencies:
-                to_decide.update(await rows.households_in(connection, self.tables, regency))
         missing = sorted(to_decide - set(states))
         if missing:
             states = {**states, **await self._fold(connection, missing)}
@@ -100,29 +98,81 @@ class EligibilityProjection(BatchHandler):
         await rows.replace_decisions(connection, self.tables, decided, [rows.decision_row(d, self.on) for d in decisions])
         return decisions
 
-    async def fold_all(self, connection: asyncpg.Connection, *, chunk: int = 2_000,
-                       keep: int = 100_000) -> dict[str, HouseholdState]:
-        """Fold every household of the kept events and write where it lives and its score (deciles come after);
-        returns the states when there are at most `keep` households, so deciding need not fold them again."""
-        household_ids = await rows.household_ids(connection, self.tables)
-        kept: dict[str, HouseholdState] = {}
-        for start in range(0, len(household_ids), chunk):
-            states = await self._fold(connection, household_ids[start:start + chunk])
-            await rows.upsert_households(connection, self.tables, [self._household_row(s) for s in states.values()])
-            if len(household_ids) <= keep:
-                kept.update(states)
-        return kept
+    async def build(self, connection: asyncpg.Connection, *, chunk: int = 2_000, keep: int = 100_000) -> int:
+        """Fold every household of the kept events once, rank every regency and decide every household of a version
+        built by replay (its households and decisions are empty until then; the caller's transaction); returns the
+        households decided.
+
+        One read of the events table, folded in order; the ranking in Python from the scores just computed (the
+        order `rows.rank` ranks in); the households written by one COPY; the decisions written a chunk at a time,
+        each chunk's insert running in PostgreSQL while the next chunk is decided here. With more than `keep`
+        households the states are not kept but folded again from a second read."""
+        written: list[HouseholdRow] = []
+        kept: dict[str, HouseholdState] | None = {}
+        scores: dict[str, WelfareScore] = {}  # of the households kept: deciding them need not score them again
+        async for history in rows.every_history(connection, self.tables):
+            if (state := history.as_known_at(None)) is None:
+                continue  # not registered (yet): no row, no decision, as when kept event by event
+            row, welfare = self._scored(state)
+            written.append(row)
+            if kept is not None:
+                kept[state.household_id] = state
+                if welfare is not None:
+                    scores[state.household_id] = welfare
+                if len(kept) > keep:
+                    kept, scores = None, {}
+        places = places_by_regency((h.household_id, h.regency, h.score) for h in written if h.score is not None)
+        await rows.insert_ranked_households(connection, self.tables, written, {h: p[2] for h, p in places.items()})
+        if kept is not None:
+            await self._decide_all(connection, list(kept.values()), places, scores, chunk=chunk)
+            return len(written)
+        folded: list[HouseholdState] = []
+        async for history in rows.every_history(connection, self.tables):  # the second read: see the docstring
+            if (state := history.as_known_at(None)) is not None:
+                folded.append(state)
+            if len(folded) >= keep:
+                await self._decide_all(connection, folded, places, {}, chunk=chunk)
+                folded = []
+        await self._decide_all(connection, folded, places, {}, chunk=chunk)
+        return len(written)
+
+    async def _decide_all(self, connection: asyncpg.Connection, states: list[HouseholdState],
+                          places: dict[str, tuple[int, int, int]], scores: dict[str, WelfareScore], *,
+                          chunk: int) -> None:
+        """Decide households that have no decisions yet and copy them in, a chunk at a time. Deciding runs in a
+        thread, so the event loop meanwhile drives the previous chunk's COPY (a protocol of several round trips)
+        and PostgreSQL writes it while this process decides; one statement at a time on the connection."""
+        copying: asyncio.Future | None = None
+        try:
+            for start in range(0, len(states), chunk):
+                copied = await asyncio.to_thread(self._decisions_copied, states[start:start + chunk], places, scores)
+                if copying is not None:
+                    await copying
+                copying = asyncio.ensure_future(rows.copy_decisions(connection, self.tables, copied))
+            if copying is not None:
+                await copying
+        finally:
+            if copying is not None and not copying.done():
+                copying.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await copying
+
+    def _decisions_copied(self, states: list[HouseholdState], places: dict[str, tuple[int, int, int]],
+                          scores: dict[str, WelfareScore]) -> bytes:
+        return rows.decisions_copied(rows.decision_row(d, self.on) for s in states
+                                     for d in self._decide(s, places.get(s.household_id), scores.get(s.household_id)))
 
     async def _fold(self, connection: asyncpg.Connection, household_ids: list[str]) -> dict[str, HouseholdState]:
         """The households as everything kept about them says (those not yet registered left out)."""
         histories = await rows.histories(connection, self.tables, household_ids)
         return {hid: s for hid, h in histories.items() if (s := h.as_known_at(None)) is not None}
 
-    def _decide(self, household: HouseholdState, place: tuple[int, int, int] | None):
+    def _decide(self, household: HouseholdState, place: tuple[int, int, int] | None,
+                welfare: WelfareScore | None = None):
         rank = None
         if place is not None:  # the ranking read totals only: the decision explains the points as well
             rank = WelfareRank(household.household_id, household.regency_on(self.on),
-                               score(household, self.on, self.weights), *place)
+                               welfare or score(household, self.on, self.weights), *place)
         basis = Basis(on=self.on, log_position=household.last_position)
         for program in self.rules.programs():
             rule = self.rules[program]
@@ -132,9 +182,13 @@ class EligibilityProjection(BatchHandler):
                 yield from decide_persons(rule, household, rank, basis=basis, weights_version=self.weights.version)
 
     def _household_row(self, household: HouseholdState) -> HouseholdRow:
-        ranked = household.in_registry_on(self.on)
+        return self._scored(household)[0]
+
+    def _scored(self, household: HouseholdState) -> tuple[HouseholdRow, WelfareScore | None]:
+        """The household's row and, if it is ranked, its score."""
+        welfare = score(household, self.on, self.weights) if household.in_registry_on(self.on) else None
         return HouseholdRow(household.household_id, household.regency_on(self.on),
-                            score(household, self.on, self.weights).total if ranked else None, household.last_position)
+                            welfare.total if welfare is not None else None, household.last_position), welfare
 
     async def lock(self, connection: asyncpg.Connection, regencies: list[str]) -> None:
         """Hold the regencies' locks until the transaction ends (the caller sorts them)."""

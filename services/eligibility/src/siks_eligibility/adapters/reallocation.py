@@ -106,7 +106,8 @@ async def reallocate_regencies(connection: asyncpg.Connection, tables: VersionTa
         for program in programs or rules.programs():
             holders = await slots.holders(connection, program, regency)
             standing = RegencyStanding(on, rules, weights_version,
-                                       await slots.standing_rows(connection, tables, program, regency, holders))
+                                       await slots.standing_rows(connection, tables, program, regency, holders,
+                                                                 explained=False))
             events = reallocate(standing, program=program, regency=regency, quota=quotas.get((program, regency)),
                                 beneficiaries=holders)
             await slots.record(connection, program, regency, events, CAUSE.model_copy(update={"region": regency}))

@@ -5,8 +5,9 @@ Every write is one statement per batch (arrays unnested), whatever the batch's s
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,8 +40,12 @@ class HouseholdRow:
     stream_version: int
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+"""One encoder for every row: `json.dumps` with options builds a new one per call (a build encodes two per decision)."""
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 async def insert_events(connection: asyncpg.Connection, tables: VersionTables, events: Sequence[StoredEvent]) -> None:
@@ -65,6 +70,25 @@ async def histories(connection: asyncpg.Connection, tables: VersionTables,
         history.record(catalog.decode(row["type"], row["data"]), position=row["stream_version"],
                        recorded_at=row["recorded_at"])
     return found
+
+
+async def every_history(connection: asyncpg.Connection, tables: VersionTables, *,
+                        prefetch: int = 5_000) -> AsyncIterator[HouseholdHistory]:
+    """Each household's kept events in stream order, one household after another, from one read of the table (a
+    cursor: call inside a transaction); for a build, where reading them by household ids would be a query per
+    chunk of households."""
+    history: HouseholdHistory | None = None
+    async for row in connection.cursor(
+            f"SELECT household_id, stream_version, type, data, recorded_at FROM {tables.events}"
+            " ORDER BY household_id, stream_version", prefetch=prefetch):
+        if history is None or row["household_id"] != history.household_id:
+            if history is not None:
+                yield history
+            history = HouseholdHistory(row["household_id"])
+        history.record(catalog.decode(row["type"], row["data"]), position=row["stream_version"],
+                       recorded_at=row["recorded_at"])
+    if history is not None:
+        yield history
 
 
 async def household_ids(connection: asyncpg.Connection, tables: VersionTables) -> list[str]:
@@ -94,11 +118,21 @@ async def upsert_households(connection: asyncpg.Connection, tables: VersionTable
         [h.stream_version for h in households])
 
 
+async def insert_ranked_households(connection: asyncpg.Connection, tables: VersionTables,
+                                   households: Sequence[HouseholdRow], deciles: dict[str, int]) -> None:
+    """Write the households of a version being built, each with its decile (none: not ranked) as ranked in Python
+    (`domain.welfare.places_by_regency`, the order `rank` ranks in); its table is empty until then, so one COPY."""
+    await connection.copy_records_to_table(
+        tables.households, columns=["household_id", "regency", "score", "decile", "stream_version"],
+        records=[(h.household_id, h.regency, h.score, deciles.get(h.household_id), h.stream_version)
+                 for h in households])
+
+
 async def rank(connection: asyncpg.Connection, tables: VersionTables, regencies: Iterable[str],
-               household_ids: Iterable[str], *, everyone: bool = False) -> dict[str, tuple[int, int, int]]:
+               household_ids: Iterable[str]) -> dict[str, tuple[int, int, int]]:
     """Rank every ranked household of the regencies again (score ascending, ties by household id in code point
     order, as `domain.welfare.places_by_regency`), store the deciles that moved, and return (rank, of, decile) of
-    the households asked for (everyone: of every ranked household) and of those whose decile moved.
+    the households asked for and of those whose decile moved.
 
     PostgreSQL ranks and compares, so only those rows come back: a regency's other households never leave the
     database."""
@@ -110,14 +144,9 @@ async def rank(connection: asyncpg.Connection, tables: VersionTables, regencies:
         f" moved AS (UPDATE {tables.households} AS h SET decile = p.decile FROM placed AS p"
         "   WHERE h.household_id = p.household_id AND p.decile IS DISTINCT FROM p.was)"
         " SELECT household_id, rank::int, of::int, decile FROM placed"
-        " WHERE $3 OR decile IS DISTINCT FROM was OR household_id = ANY($2::text[])",
-        list(regencies), list(household_ids), everyone)
+        " WHERE decile IS DISTINCT FROM was OR household_id = ANY($2::text[])",
+        list(regencies), list(household_ids))
     return {r["household_id"]: (r["rank"], r["of"], r["decile"]) for r in found}
-
-
-async def households_in(connection: asyncpg.Connection, tables: VersionTables, regency: str) -> list[str]:
-    rows = await connection.fetch(f"SELECT household_id FROM {tables.households} WHERE regency = $1", regency)
-    return [r["household_id"] for r in rows]
 
 
 async def all_regencies(connection: asyncpg.Connection, tables: VersionTables) -> list[str]:
@@ -137,10 +166,45 @@ def decision_row(decision: Decision, assessed_on: date) -> tuple:
             decision.end_reason.value if decision.end_reason else None, decision.ended_on, decision.in_regency_since)
 
 
+_DECISION_COLUMNS = ["program", "household_id", "nik", "eligible", "regency", "decile", "rule_version",
+                     "weights_version", "assessed_on", "log_position", "conditions", "inputs", "end_reason", "ended_on",
+                     "in_regency_since"]
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: object) -> str:
+    """A value in COPY's text format (NULL as \\N, booleans as t/f, dates ISO, text escaped)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)  # integers, dates
+
+
+def decisions_copied(rows: Iterable[tuple]) -> bytes:
+    """`decision_row`s as `copy_decisions` sends them: COPY's text format (the pool's jsonb codec is text-only, so
+    binary COPY is not open to it)."""
+    return "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows).encode()
+
+
+async def copy_decisions(connection: asyncpg.Connection, tables: VersionTables, copied: bytes) -> None:
+    """Add decisions about households that have none (`decisions_copied`) by COPY: a build writes every decision,
+    and inserting them from arrays cost PostgreSQL more than deciding them cost here."""
+    await connection.copy_to_table(tables.decisions, source=io.BytesIO(copied), columns=_DECISION_COLUMNS)
+
+
 async def replace_decisions(connection: asyncpg.Connection, tables: VersionTables, household_ids: Sequence[str],
                             rows: Sequence[tuple]) -> None:
     """Every decision about these households, replaced by `rows` (a member removed loses their rows)."""
     await connection.execute(f"DELETE FROM {tables.decisions} WHERE household_id = ANY($1::text[])", list(household_ids))
+    await insert_decisions(connection, tables, rows)
+
+
+async def insert_decisions(connection: asyncpg.Connection, tables: VersionTables, rows: Sequence[tuple]) -> None:
+    """Add decisions about households that have none (`decision_row`s)."""
     if rows:
         columns = list(zip(*rows, strict=True))
         await connection.execute(

@@ -78,26 +78,34 @@ async def holders_of(connection: asyncpg.Connection | asyncpg.Pool, program: Pro
 
 def decision_of(row: asyncpg.Record) -> Decision:
     """A served decision as the domain's Decision (its regency-wide rank taken from `welfare_rank`)."""
-    conditions = tuple(Condition(c["name"], c["passed"], c["detail"], c["required"]) for c in row["conditions"])
+    conditions = tuple(Condition(c["name"], c["passed"], c["detail"], c["required"]) for c in row.get("conditions", ()))
     return Decision(
         program=Program(row["program"]), beneficiary=Beneficiary(row["household_id"], row["nik"] or None),
         eligible=row["eligible"], regency=row["regency"], rule_version=row["rule_version"],
         weights_version=row["weights_version"], basis=Basis(on=row["assessed_on"], log_position=row["log_position"]),
         household_position=row["log_position"], conditions=conditions,
-        inputs=MappingProxyType(dict(row["inputs"])), welfare_rank=row["welfare_rank"], decile=row["decile"],
+        inputs=MappingProxyType(dict(row.get("inputs", {}))), welfare_rank=row["welfare_rank"], decile=row["decile"],
         end_reason=EndReason(row["end_reason"]) if row["end_reason"] else None, ended_on=row["ended_on"],
         in_regency_since=row["in_regency_since"])
 
 
+_UNEXPLAINED = ("d.program, d.household_id, d.nik, d.eligible, d.regency, d.decile, d.rule_version, d.weights_version,"
+                " d.assessed_on, d.log_position, d.end_reason, d.ended_on, d.in_regency_since")
+"""A decision's columns but its conditions and inputs: all a reallocation reads, without decoding two JSON documents
+per decision (a rebuilt version's first switch reads every eligible decision of every regency)."""
+
+
 async def standing_rows(connection: asyncpg.Connection, tables: VersionTables, program: Program, regency: str,
-                        beneficiaries: Sequence[Beneficiary]) -> list[Decision]:
+                        beneficiaries: Sequence[Beneficiary], *, explained: bool = True) -> list[Decision]:
     """The regency's eligible decisions and those of the given beneficiaries, with their welfare rank in the regency
-    (score ascending, ties by household id: the ranking's own order)."""
+    (score ascending, ties by household id: the ranking's own order); unless `explained`, without their conditions
+    and inputs."""
     rows = await connection.fetch(
         f"""WITH ranked AS (
                 SELECT household_id, row_number() OVER (ORDER BY score, household_id) AS welfare_rank
                 FROM {tables.households} WHERE regency = $2 AND score IS NOT NULL)
-            SELECT d.*, r.welfare_rank FROM {tables.decisions} AS d LEFT JOIN ranked AS r USING (household_id)
+            SELECT {"d.*" if explained else _UNEXPLAINED}, r.welfare_rank
+            FROM {tables.decisions} AS d LEFT JOIN ranked AS r USING (household_id)
             WHERE d.program = $1 AND ((d.regency = $2 AND d.eligible)
                   OR (d.household_id, d.nik) IN (SELECT * FROM unnest($3::text[], $4::text[])))""",
         program.value, regency, [b.household_id for b in beneficiaries], [b.nik or "" for b in beneficiaries])
