@@ -18,7 +18,6 @@ resumes where the effects end, and the inbox makes a record delivered twice chan
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -74,10 +73,8 @@ class ProjectionStream:
             raise RuntimeError(f"the faust app of {self.name} stopped")
         finally:
             sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(app.stop(), 30)
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            await _stop(app, self.name)
+            await asyncio.gather(sender, return_exceptions=True)
 
     def _app(self) -> faust.App:
         app = faust_app(self.group, bootstrap_servers=self.bootstrap_servers, partitions=self.partitions,
@@ -135,6 +132,18 @@ class ProjectionStream:
             log.info("positions not committed for the group", extra={"consumer": self.name, "error": repr(exc)})
         finally:
             await kafka.stop_quietly(client)
+
+
+async def _stop(app: faust.App, name: str, timeout: float = 30.0) -> None:
+    """Stop the app, waiting at most `timeout`: mode's services swallow a cancellation while they stop and go on
+    waiting (`asyncio.wait_for` would then wait with them), so the stop runs as a task of its own and is left
+    behind, logged, if it outlasts the timeout."""
+    stopping = asyncio.ensure_future(app.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=timeout)
+    if not done:
+        log.warning("faust app still stopping; left behind", extra={"consumer": name, "seconds": timeout})
+    elif not stopping.cancelled() and stopping.exception() is not None:
+        log.warning("faust app stopped with an error", extra={"consumer": name, "error": repr(stopping.exception())})
 
 
 def faust_app(group: str, *, bootstrap_servers: str, partitions: int, batch_size: int,
