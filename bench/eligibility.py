@@ -7,7 +7,8 @@ The registry's generator writes the data-island files, `import_households` impor
 (as bench/registry_import.py does), and its stored events are published on the registry's topic as its relay
 publishes them (CloudEvents keyed by household stream, `--partitions` partitions). Rows:
 - rebuild: `siks_eligibility.worker.rebuild` from zero, end to end (replay, fold/rank/decide every household,
-  first switch with its slot grants), vs a raw aiokafka consumer reading the same topic and doing nothing;
+  first switch with its slot grants), vs a raw aiokafka consumer reading the same topic and doing nothing, and a
+  faust agent set up as the projection's, doing nothing (the stream's own cost);
 - deaths: with the worker keeping the served version (`worker.run`), `MemberDeceased` events of persons eligible
   for PBI JK, each the next version of its household's stream as the registry appends it, published open loop at
   `--rate` per second; delay from each publish to the person's PBI JK decision no longer eligible, read at each
@@ -34,6 +35,7 @@ from aiokafka import AIOKafkaConsumer
 from registry_import import import_ours, migrated_pool  # bench/ is the script's folder
 from siks_eligibility import worker
 from siks_eligibility.adapters.postgres import versions
+from siks_eligibility.adapters.stream import faust_app
 from siks_eligibility.lifecycle import Lifecycle
 from siks_events import kafka, migrations
 from siks_events.catalog.registry import TOPIC, MemberDeceased
@@ -111,6 +113,37 @@ async def consume_raw(bootstrap: str, topic: str, events: int) -> tuple[float, f
     finally:
         await consumer.stop()
     ended = time.perf_counter()
+    return (ended - started) * events / max(events - first, 1), ended - began
+
+
+async def consume_faust(bootstrap: str, topic: str, events: int, *, partitions: int, batch: int) -> tuple[float, float]:
+    """The same for a faust-streaming agent set up as the projection's (`faust_app`, `take_events` batches) that does
+    nothing with them: what faust itself costs per event, before any work of ours."""
+    began = time.perf_counter()
+    app = faust_app(f"faust-{uuid.uuid4().hex[:6]}", bootstrap_servers=bootstrap, partitions=partitions,
+                    batch_size=batch, session_timeout_ms=10_000)
+    source = app.topic(topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    done = asyncio.Event()
+    seen = 0
+    started = first = None
+
+    async def nothing(stream) -> None:
+        nonlocal seen, started, first
+        async for taken in stream.take_events(batch, within=0.05):
+            seen += len(taken)
+            if started is None:
+                started, first = time.perf_counter(), seen
+            if seen >= events:
+                done.set()
+
+    app.agent(source, name="nothing")(nothing)
+    app.finalize()
+    await app.start()
+    try:
+        await asyncio.wait_for(done.wait(), 600)
+    finally:
+        ended = time.perf_counter()
+        await app.stop()
     return (ended - started) * events / max(events - first, 1), ended - began
 
 
@@ -241,6 +274,7 @@ async def run(args: argparse.Namespace, database_url: str, bootstrap: str, workd
     households = len({e.stream_id for e in events})
 
     raw, raw_joined = await consume_raw(bootstrap, topic, len(events))
+    bare_faust, _ = await consume_faust(bootstrap, topic, len(events), partitions=args.partitions, batch=args.batch)
     schema = f"bench_eligibility_{uuid.uuid4().hex[:6]}"
     await asyncio.to_thread(migrations.upgrade, ELIGIBILITY_MIGRATIONS, database_url, schema)
     pool = await create_pool(database_url, schema, max_size=12)
@@ -273,6 +307,8 @@ async def run(args: argparse.Namespace, database_url: str, bootstrap: str, workd
     print(f"{'rebuild from zero, end to end':<44}{total:>9.1f}{n / total:>11,.0f}{n / raw:>14,.0f}{raw / total:>8.2f}")
     print(f"{'  raw consumer with its group join':<44}{raw_joined:>9.1f}{'':>11}{n / raw_joined:>14,.0f}"
           f"{raw_joined / total:>8.2f}")
+    print(f"{'  faust agent doing nothing (from 1st batch)':<44}{bare_faust:>9.1f}{n / bare_faust:>11,.0f}{'':>14}"
+          f"{raw / bare_faust:>8.2f}")
     print(f"{'  replay (keep each event)':<44}{replay:>9.1f}{n / replay:>11,.0f}{'':>14}{raw / replay:>8.2f}")
     print(f"{'  fold, rank, decide every household':<44}{marks['decided'] - marks['replayed']:>9.1f}")
     print(f"{'  catch up, switch (first slot grants)':<44}{marks['end'] - marks['decided']:>9.1f}")
