@@ -18,8 +18,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/siks run
 
+# Two xdist workers, each with its own embedded PostgreSQL and broker and its own temp dir (the log watch
+# reads every worker's): most tests wait on group joins and restarts, not on the CPU. PYTEST_WORKERS=0
+# runs the suite in one process (for -s or --pdb).
+PYTEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Needs the system running (`make run` in another terminal): loads a generated regency (Kota Kediri)
 # into the registry, walks one death report and one move through it, then one proposal from a village

@@ -34,10 +34,12 @@ def _leftovers(clone: Path, ports: list[int]) -> list[str]:
 
 
 @pytest.mark.slow
-def test_make_run_from_a_fresh_clone_serves_every_service_and_ctrl_c_leaves_nothing(tmp_path):
+def test_make_run_from_a_fresh_clone_serves_every_service_and_ctrl_c_leaves_nothing(tmp_path_factory):
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.fail("this test needs the project's git repository to clone")
-    clone = tmp_path / "siks-ng"
+    # A short path: PostgreSQL's socket (.siks/postgres/.s.PGSQL.<port>) must stay under 108 bytes, and
+    # under xdist the temp dir is a level deeper (popen-gw<N>/).
+    clone = tmp_path_factory.mktemp("run") / "siks-ng"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
     env = {k: v for k, v in os.environ.items()
            # VENV or PYTHON from the caller's environment would make the clone's make install into the caller's venv

@@ -44,7 +44,8 @@ def scaled(size: int) -> int:
 
 
 OUTCOMES: list[str] = []
-"""One line per scenario run, printed at the end of the session by conftest.py's terminal summary."""
+"""One line per scenario run, not yet reported: conftest.py moves each onto its test's report, and
+tests/conftest.py prints them all at the end of the session."""
 
 
 def report(outcome: str) -> None:

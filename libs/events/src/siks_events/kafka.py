@@ -252,3 +252,12 @@ async def stop_quietly(client) -> None:
             raise
     except Exception:  # noqa: BLE001 - a client that will not stop cleanly is dropped all the same
         log.info("a short-lived Kafka client did not stop cleanly")
+
+
+def stop_if_cancelled() -> None:
+    """Raise CancelledError if this task was asked to stop and the request got lost on the way: aiokafka can
+    catch a CancelledError inside its calls (and raise a KafkaError or nothing instead), and a loop that
+    carries on after that holds up its service's shutdown for the full 20 s. Call it once per round."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling() > 0:
+        raise asyncio.CancelledError

@@ -5,7 +5,8 @@ Three places are read:
 - what each test's process writes to stdout and stderr (pytest's captured output: prints, records a handler
   wrote raw, child processes that inherit the descriptors);
 - at the end of the session, every `*.log` file under the session's temporary directory: the embedded
-  PostgreSQL servers, the broker, and the services that `siks run` started as processes.
+  PostgreSQL servers, the broker, and the services that `siks run` started as processes. Under xdist
+  the controller's temporary directory holds each worker's, and it reads them once the workers stopped.
 
 A test whose records or output show a 16-digit run fails, naming the line with the run masked; a leak in a
 log file fails the session. With capture off (`-s`) the second place is not seen.

@@ -71,3 +71,33 @@ def test_a_server_writes_its_log(tmp_path):
     assert inner, "the inner session's log file was not where the watch read it"
     for log in inner:
         log.unlink()
+
+
+def test_under_xdist_workers_a_leaking_test_fails_and_so_does_a_log_file_in_a_workers_temp_dir(pytester):
+    """`make test` runs the suite in xdist workers: each worker's tests are watched where they run, and the
+    controller reads every worker's temp dir (they lie inside its own) once the workers have stopped."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_written=f'''
+def test_prints():
+    print("looked up {NIK}")
+
+def test_quiet():
+    print("nothing personal")
+''', test_files=f'''
+def test_a_server_writes_its_log(tmp_path):
+    (tmp_path / "postgres.log").write_text("DETAIL:  Key (nik)=({NIK}) already exists.\\n")
+''')
+    try:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", "-n", "2")
+        result.stdout.fnmatch_lines(["*created: 2/2 workers*"])
+        result.assert_outcomes(passed=2, failed=1)
+        # The section is written where the session's exit status is set: the log file alone fails it.
+        result.stdout.fnmatch_lines(["*test_prints wrote 1 log line(s) with an unmasked NIK (call)*",
+                                     "*unmasked NIKs in log files*",
+                                     "*popen-gw*postgres.log: DETAIL:  Key (nik)=(357101********01)*"])
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        assert NIK not in result.stdout.str()
+    finally:
+        # Inside this session's temp dir: this session's watch would read them next.
+        for log in pytester.path.rglob("postgres.log"):
+            log.unlink()

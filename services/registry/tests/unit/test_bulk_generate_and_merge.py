@@ -180,7 +180,7 @@ def test_progress_is_reported_per_household_and_per_row(tmp_path: Path):
     assert result.rows_read == sum(f.rows for f in manifest.files)
 
 
-def test_the_manifest_is_plain_json(islands_dir: Path):
+def test_the_manifest_is_plain_json(manifest: Manifest, islands_dir: Path):
     document = json.loads((islands_dir / MANIFEST_FILE).read_text())
     assert {"files", "households", "persons", "conflicts"} <= set(document)
     assert {"nik", "field"} <= set(document["conflicts"][0])

@@ -74,6 +74,7 @@ class DeadLetterSender:
         producer = None
         try:
             while True:
+                kafka.stop_if_cancelled()  # a send that caught the stop request must not keep it looping
                 try:
                     if producer is None:
                         producer = kafka.new_producer(self.bootstrap_servers)

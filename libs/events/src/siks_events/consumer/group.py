@@ -122,8 +122,7 @@ class IdempotentConsumer:
                 # A worker resuming its partition cannot wake a fetch already waiting: wait briefly then.
                 waiting = 50 if self._consumer.paused() else 500
                 batches = await self._consumer.getmany(timeout_ms=waiting, max_records=self.batch_size * 4)
-                if _cancel_was_swallowed():
-                    raise asyncio.CancelledError
+                kafka.stop_if_cancelled()
                 for tp, records in batches.items():
                     queue = self._queues.get(tp)
                     if queue is None:
@@ -246,6 +245,7 @@ class IdempotentConsumer:
                     next_prune = loop.time() + 3600
             except Exception as exc:  # noqa: BLE001 - housekeeping tries again next round
                 log.info("housekeeping postponed", extra={"consumer": self.name, "error": repr(exc)})
+            kafka.stop_if_cancelled()  # a fetch or commit that caught the stop request must not keep it looping
 
     async def _commit_to_kafka(self) -> None:
         """Mirror positions into Kafka, for standard tooling."""
@@ -335,10 +335,3 @@ class _Rebalance(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned) -> None:
         await self.consumer._on_assigned(list(assigned))
-
-
-def _cancel_was_swallowed() -> bool:
-    """Whether this task was asked to stop while aiokafka's fetch caught the CancelledError (it can, inside
-    `getmany`): the loop would otherwise run on and hold up the service's shutdown."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0

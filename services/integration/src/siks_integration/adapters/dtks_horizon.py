@@ -56,6 +56,7 @@ class RegistryHorizon:
                 except (KafkaError, TimeoutError) as exc:
                     # No observation means no report turns unmatched: they stay pending, which is honest.
                     log.info("could not observe the registry's topic", extra={"error": repr(exc)})
+                kafka.stop_if_cancelled()  # the client can catch the stop request; shutdown must not wait on it
                 await self.settle()
                 await asyncio.sleep(self.settings.horizon_poll_seconds)
         finally:
