@@ -98,6 +98,13 @@ async def test_every_service_serves_the_named_series(every_service, tokens):
     (letter,) = await eventually(delivery_failed, what="a failed BPJS delivery and the dead letter to be counted")
     assert letter.labels["topic"] == prefix + "dukcapil.civil-events" and letter.labels["reason"] == "malformed"
     assert letter.value == 1
+    eligibility = every_service["eligibility"]
+
+    async def projection_served():  # its worker starts the first projection version on its own time
+        _, samples = parse((await eligibility.get("/metrics")).text, "eligibility")
+        return OWN["eligibility"] <= set(samples)
+
+    await eventually(projection_served, what="eligibility's first projection version and its series")
     for name, client in every_service.items():
         answer = await client.get("/metrics")
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
