@@ -27,11 +27,11 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import embedded  # bench/ is the script's folder
 from aiokafka import AIOKafkaConsumer
 from siks_events import kafka
 from siks_events.consumer import BatchHandler, IdempotentConsumer
 from siks_events.database import asyncpg_dsn, create_pool
-from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
 from siks_events.model import Cause, PendingEvent
 from siks_events.relay import OutboxRelay
 from siks_events.schema import create_all
@@ -215,17 +215,8 @@ async def consume_raw(pool, bootstrap: str, prefix: str, events: int) -> float:
 
 async def main(events: int, writers: int) -> None:
     stack = contextlib.ExitStack()
-    database_url = os.environ.get("DATABASE_URL")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     workdir = Path(tempfile.mkdtemp(prefix="siks-bench-"))
-    if not database_url:
-        server = EmbeddedPostgres(workdir / "pg", free_port(), durable=True)
-        database_url = server.start()
-        stack.callback(server.stop)
-    if not bootstrap:
-        broker = TansuBroker(free_port())
-        bootstrap = broker.start()
-        stack.callback(broker.stop)
+    database_url, bootstrap = embedded.database(stack, workdir), embedded.broker(stack)
     schema, prefix = f"bench_{uuid.uuid4().hex[:8]}", f"bench{uuid.uuid4().hex[:6]}."
     with stack:
         pool = await create_pool(database_url, schema, max_size=writers + 4)

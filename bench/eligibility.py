@@ -31,8 +31,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
+import embedded  # bench/ is the script's folder
 from aiokafka import AIOKafkaConsumer
-from registry_import import import_ours, migrated_pool  # bench/ is the script's folder
+from registry_import import import_ours, migrated_pool
 from siks_eligibility import worker
 from siks_eligibility.adapters.postgres import versions
 from siks_eligibility.adapters.stream import faust_app
@@ -40,7 +41,6 @@ from siks_eligibility.lifecycle import Lifecycle
 from siks_events import kafka, migrations
 from siks_events.catalog.registry import TOPIC, MemberDeceased
 from siks_events.database import asyncpg_dsn, create_pool
-from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
 from siks_events.store import PostgresEventStore, RecordedEvent
 from siks_registry.adapters.bulk.generator import MANIFEST_FILE
 from siks_registry.adapters.bulk.merge import merge_streamed, parts_for
@@ -340,16 +340,7 @@ async def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="siks-bench-eligibility-"))
     with contextlib.ExitStack() as stack:
-        database_url = os.environ.get("DATABASE_URL")
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if not database_url:
-            server = EmbeddedPostgres(workdir / "pg", free_port(), durable=True)
-            database_url = server.start()
-            stack.callback(server.stop)
-        if not bootstrap:
-            broker = TansuBroker(free_port())
-            bootstrap = broker.start()
-            stack.callback(broker.stop)
+        database_url, bootstrap = embedded.database(stack, workdir), embedded.broker(stack)
         print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
         await run(args, database_url, bootstrap, workdir)
 

@@ -27,9 +27,9 @@ from datetime import date
 from pathlib import Path
 
 import asyncpg
+import embedded  # bench/ is the script's folder
 from siks_events import migrations
 from siks_events.database import asyncpg_dsn, create_pool
-from siks_events.devstack import EmbeddedPostgres, free_port
 from siks_events.model import Cause
 from siks_registry.adapters.bulk.generator import MANIFEST_FILE
 from siks_registry.adapters.bulk.merge import merge_streamed, parts_for
@@ -173,12 +173,7 @@ async def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="siks-bench-import-"))
     with contextlib.ExitStack() as stack:
-        database_url = os.environ.get("DATABASE_URL")
-        if not database_url:
-            server = EmbeddedPostgres(workdir / "pg", free_port(), durable=True)
-            database_url = server.start()
-            stack.callback(server.stop)
-        result = await run(database_url, args.households, args.batch, workdir)
+        result = await run(embedded.database(stack, workdir), args.households, args.batch, workdir)
     print_table(result)
     return result
 
