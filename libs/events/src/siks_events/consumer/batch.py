@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import asyncpg
 from aiokafka import TopicPartition
@@ -39,6 +40,27 @@ Handler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
 """Applies one event: enters the unit of work it is given (only that one), changes aggregates, commits."""
 
 UnitOfWorkFactory = Callable[[Cause], PostgresUnitOfWork]
+
+T = TypeVar("T")
+
+
+async def until_done(apply: Callable[[], Awaitable[T]], *, consumer: str, max_backoff: float = 10.0,
+                     on_retry: Callable[[], None] = lambda: None, **context: object) -> T:
+    """`apply()` again and again until it succeeds: nothing may skip a record, so a failure (the database away, a
+    bug) is logged and waited out, the wait doubling up to `max_backoff`."""
+    backoff = 0.2
+    while True:
+        try:
+            return await apply()
+        except Exception as exc:  # noqa: BLE001 - a bug is retried and logged, never skipped
+            on_retry()
+            if is_transient(exc):
+                log.warning("transient failure; retrying the batch", extra={
+                    "consumer": consumer, **context, "error": repr(exc), "backoff": backoff})
+            else:
+                log.exception("batch failed unexpectedly; retrying", extra={"consumer": consumer, **context})
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, max_backoff)
 
 
 class BatchHandler(abc.ABC):

@@ -23,9 +23,8 @@ from aiokafka.structs import ConsumerRecord
 
 from siks_events import kafka, metrics
 from siks_events.consumer import inbox, positions
-from siks_events.consumer.batch import BatchApplier, BatchHandler, Handler, Outcome, UnitOfWorkFactory
+from siks_events.consumer.batch import BatchApplier, BatchHandler, Handler, Outcome, UnitOfWorkFactory, until_done
 from siks_events.consumer.dead_letters import DeadLetterSender
-from siks_events.consumer.failures import is_transient
 from siks_events.consumer.positions import Position
 from siks_events.uow import PostgresUnitOfWork
 
@@ -158,23 +157,14 @@ class IdempotentConsumer:
                 await self._apply_until_done(tp, records[i:i + self.batch_size])
 
     async def _apply_until_done(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        """Apply one batch, waiting out transient failures for as long as they last."""
-        backoff = 0.2
-        while True:
-            try:
-                outcome = await self.applier.apply(tp, records)
-                break
-            except Exception as exc:  # noqa: BLE001 - nothing may skip a record; a bug is retried and logged
-                self.retries += 1
-                if is_transient(exc):
-                    log.warning("transient failure; retrying the batch", extra={
-                        "consumer": self.name, "topic": tp.topic, "partition": tp.partition, "error": repr(exc),
-                        "backoff": backoff})
-                else:
-                    log.exception("batch failed unexpectedly; retrying", extra={"consumer": self.name})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
+        """Apply one batch, waiting out failures for as long as they last."""
+        outcome = await until_done(lambda: self.applier.apply(tp, records), consumer=self.name,
+                                   max_backoff=self.max_backoff, on_retry=self._retried,
+                                   topic=tp.topic, partition=tp.partition)
         self._account(tp, outcome)
+
+    def _retried(self) -> None:
+        self.retries += 1
 
     def _account(self, tp: TopicPartition, outcome: Outcome) -> None:
         self.positions[tp] = outcome.position

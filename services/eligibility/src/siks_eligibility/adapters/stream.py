@@ -30,9 +30,8 @@ from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 from faust.types.auth import CredentialsT
 from siks_events import kafka
 from siks_events.consumer import BatchHandler, positions
-from siks_events.consumer.batch import BatchApplier, Outcome
+from siks_events.consumer.batch import BatchApplier, until_done
 from siks_events.consumer.dead_letters import DeadLetterSender
-from siks_events.consumer.failures import is_transient
 from siks_events.uow import PostgresUnitOfWork
 
 log = logging.getLogger("siks.eligibility.stream")
@@ -95,24 +94,14 @@ class ProjectionStream:
         by_partition: dict[TopicPartition, list[ConsumerRecord]] = defaultdict(list)
         for record in sorted(records, key=lambda r: (r.partition, r.offset)):
             by_partition[TopicPartition(record.topic, record.partition)].append(record)
-        for outcome in (await self._apply_until_done(by_partition)).values():
+        outcomes = await until_done(lambda: self.applier.apply_partitions(by_partition), consumer=self.name,
+                                    max_backoff=self.max_backoff)
+        for outcome in outcomes.values():
             self.applied += outcome.applied
             self.duplicates += outcome.duplicates
             if outcome.dead_letters:
                 self.dead_letter_sender.wake()
         self.batches += 1
-
-    async def _apply_until_done(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> dict[TopicPartition, Outcome]:
-        """Nothing may skip a record: a failure is retried (waiting longer each time) until the batch applies."""
-        backoff = 0.2
-        while True:
-            try:
-                return await self.applier.apply_partitions(batches)
-            except Exception as exc:  # noqa: BLE001 - a bug is logged and retried; the stream waits for it
-                level = logging.WARNING if is_transient(exc) else logging.ERROR
-                log.log(level, "batch failed; retrying", exc_info=exc, extra={"consumer": self.name, "backoff": backoff})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
 
     async def _resume_from_postgres(self) -> None:
         """Commit the positions kept beside the effects as the group's offsets: faust starts from those."""
