@@ -1,15 +1,15 @@
 """A rebuild's replay: each partition of the registry topic read from where it began to the end it had when the
 version was started, its household events kept in bulk.
 
-Not through the version's consumer: a consumer group's join, an inbox row per event and a transaction
-per 500 records cost far more than keeping the events (the consumer replayed at 5,200 events/s, a
+Not through the version's stream: faust's own cost per record, a group's join, an inbox row per event and
+a transaction per 500 records cost far more than keeping the events (the consumer replayed at 5,200 events/s, a
 raw read runs at 100,000+). Here a group-less client reads the partitions with large fetches, and
 each chunk commits in one transaction, as a consumer batch does: its events (one statement; an event
 already kept at its household's stream version is left as it is, so a record read twice changes
 nothing), its dead letters and the partitions' positions, under the version's consumer name. The
-positions stand in for inbox rows: the version's consumer starts from them once the replay is done,
-after the last record replayed (its loss check reads that record's fingerprint), and the status
-shows the replay's progress from them meanwhile. Records are decoded as the library's consumer
+positions stand in for inbox rows: the version's faust app (adapters/stream.py) starts from them once
+the replay is done, after the last record replayed, and the status shows the replay's progress from
+them meanwhile. Records are decoded as the library's consumer
 decodes them: one it refuses becomes a dead letter, never a silent gap.
 """
 
