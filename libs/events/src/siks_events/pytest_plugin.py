@@ -20,7 +20,10 @@ from siks_events import checkpoints, sealing
 from siks_events.database import asyncpg_dsn, create_pool
 from siks_events.devstack import EmbeddedPostgres, TansuBroker, free_port
 
-pytest_plugins = ("siks_events.log_watch",)  # every log line the suite writes is read for unmasked NIKs
+pytest_plugins = (
+    "siks_events.log_watch",  # every log line the suite writes is read for unmasked NIKs
+    "siks_events.hang_report",  # a test about to time out prints where its asyncio tasks wait
+)
 
 if TYPE_CHECKING:
     import httpx

@@ -259,6 +259,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until cancelled; waits as a standby while another relay leads, steps down when deposed."""
         while True:
+            kafka.stop_if_cancelled()  # a stop request caught while stepping down must not send it back to standby
             try:
                 await self.take_lead()
                 await self._run_as_leader()
@@ -294,6 +295,7 @@ class OutboxRelay:
         next_check = loop.time()
         backoff = 0.1
         while True:
+            kafka.stop_if_cancelled()  # aiokafka (and 3.11's wait_for) can swallow a cancellation: stop all the same
             if not await self.leadership.still_leading():
                 raise Deposed("the lock connection is gone")
             self._wake.clear()  # before reading: a NOTIFY that arrives meanwhile is kept

@@ -11,6 +11,7 @@ from siks_events.envelope import Envelope
 from siks_events.testing import SampleRecorded
 
 TOPIC = SampleRecorded.topic
+STOP_TIMEOUT = 60.0  # a component that outlives this after a cancel hangs its service's shutdown
 
 
 def sample(event_id: str, n: int, key: str = "s-1", note: str = "") -> Envelope:
@@ -67,7 +68,14 @@ async def background(*coroutine_factories):
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        done, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
+        for task in done:
+            if not task.cancelled():
+                task.exception()  # retrieved: the test's own assertions judge the outcome
+        if pending:
+            for task in asyncio.all_tasks():
+                task.print_stack()
+            raise AssertionError(f"{len(pending)} background task(s) ignored cancellation for {STOP_TIMEOUT} s")
 
 
 def effect_writer(table: str = "effects", on_event=None):

@@ -103,3 +103,37 @@ async def test_killing_the_leaders_lock_connection_under_load_skips_nothing_and_
     assert found == set(ids), f"{len(set(ids) - found)} events never reached Kafka"
     assert order_violations(seen) == []
     assert watermarks == sorted(watermarks), "the watermark moved back"
+
+
+async def test_a_relay_stopped_while_it_steps_down_stops_instead_of_leading_again(
+    store_pool, siks_bootstrap_servers, topic_prefix
+):
+    relay = new_relay(store_pool, siks_bootstrap_servers, topic_prefix)
+    releasing = asyncio.Event()
+    release = relay.leadership.release
+
+    async def slow_release() -> None:  # the stop request arrives while the lock is let go (shielded)
+        releasing.set()
+        await asyncio.sleep(0.5)
+        await release()
+
+    relay.leadership.release = slow_release
+    task = asyncio.create_task(relay.run())
+    try:
+        for _ in range(100):
+            if relay.leadership.server_pid is not None:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the relay never took the lead")
+        await store_pool.execute("SELECT pg_terminate_backend($1)", relay.leadership.server_pid)  # deposed
+        await asyncio.wait_for(releasing.wait(), 10)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=10)
+        assert task in done, "the stop request was lost while stepping down: the relay went back to take the lead"
+        assert task.cancelled()
+    finally:
+        relay.leadership.release = release
+        task.cancel()
+        await asyncio.wait({task}, timeout=10)
+        await relay.leadership.release()
