@@ -21,6 +21,11 @@ log = logging.getLogger("siks.kafka")
 
 DEFAULT_PARTITIONS = 6
 DLQ_SUFFIX = ".dlq"
+FETCH_MAX_WAIT_MS = 100
+"""How long a long-lived consumer's fetch may wait at the broker for records. Kafka answers as soon as a record
+arrives, whatever the wait; Tansu (the embedded broker) holds a fetch for about half of it, so its delivery delay
+follows this (measured at 200 records/s: p99 57 ms at 100, 255 ms at aiokafka's default of 500, 750 ms at
+faust's fixed 1500). On Kafka a shorter wait only means more fetches while idle."""
 
 
 def dlq_topic(topic: str) -> str:

@@ -56,6 +56,15 @@ async def test_events_apply_in_batches_in_per_key_order_and_each_exactly_once(ef
     assert consumer.split_batches == 0
 
 
+async def test_the_consumer_waits_at_the_broker_for_records_only_briefly(effects, siks_bootstrap_servers, topic_prefix):
+    # the embedded broker holds a fetch for about half its wait whether records arrive or not: a delivery delay
+    consumer = new_consumer(effects, siks_bootstrap_servers, topic_prefix, effect_writer())
+    async with background(consumer.run):
+        await wait_until(lambda: _true(consumer._consumer is not None and consumer._consumer._fetcher is not None),
+                         30, "the consumer to start")
+        assert consumer._consumer._fetcher._fetch_max_wait_ms == kafka.FETCH_MAX_WAIT_MS == 100
+
+
 async def test_a_redelivered_batch_changes_nothing(effects, siks_bootstrap_servers, topic_prefix):
     await publish(siks_bootstrap_servers, topic_prefix + TOPIC, [sample(f"e-{i}", i, key=f"k-{i % 5}") for i in range(400)])
     first = new_consumer(effects, siks_bootstrap_servers, topic_prefix, effect_writer())
@@ -256,3 +265,7 @@ async def _eq(awaitable, expected) -> bool:
 
 async def _value(check) -> bool:
     return check()
+
+
+async def _true(value: bool) -> bool:
+    return value

@@ -111,6 +111,7 @@ class IdempotentConsumer:
             heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
             metadata_max_age_ms=5_000,
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_wait_ms=kafka.FETCH_MAX_WAIT_MS,
         )
         self._consumer.subscribe(self.topics, listener=_Rebalance(self))
         await self._consumer.start()

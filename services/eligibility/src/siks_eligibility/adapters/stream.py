@@ -27,6 +27,7 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types.auth import CredentialsT
 from siks_events import kafka
 from siks_events.consumer import BatchHandler, positions
@@ -42,7 +43,7 @@ class ProjectionStream:
 
     def __init__(self, *, name: str, pool: asyncpg.Pool, bootstrap_servers: str, topic: str, handler: BatchHandler,
                  topic_prefix: str = "", partitions: int = kafka.DEFAULT_PARTITIONS, batch_size: int = 500,
-                 within: float = 0.05, session_timeout_ms: int = 10_000, max_backoff: float = 10.0) -> None:
+                 within: float = 0.01, session_timeout_ms: int = 10_000, max_backoff: float = 10.0) -> None:
         self.name = name
         self.group = topic_prefix + name  # as the library's consumers: environments' groups never meet
         self.pool = pool
@@ -135,6 +136,31 @@ async def _stop(app: faust.App, name: str, timeout: float = 30.0) -> None:
         log.warning("faust app stopped with an error", extra={"consumer": name, "error": repr(stopping.exception())})
 
 
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport) -> AIOKafkaConsumer:
+        consumer = super()._create_worker_consumer(transport)
+        # faust fixes the fetch wait at 1500 ms, which Tansu turns into up to 750 ms of delay per record; aiokafka reads
+        # the setting when the consumer starts, which is after this
+        consumer._fetch_max_wait_ms = kafka.FETCH_MAX_WAIT_MS
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> _ConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _Transport(faust_aiokafka.Transport):
+    Consumer = _Consumer
+
+
+class _App(faust.App):
+    """faust's app on its aiokafka transport, with the library's fetch wait (`kafka.FETCH_MAX_WAIT_MS`)."""
+
+    def _new_transport(self) -> _Transport:
+        return _Transport(self.conf.broker_consumer, self)
+
+
 def faust_app(group: str, *, bootstrap_servers: str, partitions: int, batch_size: int,
               session_timeout_ms: int) -> faust.App:
     """A faust app whose group `group` reads from the earliest offset it has not committed, logged in as the service,
@@ -142,7 +168,7 @@ def faust_app(group: str, *, bootstrap_servers: str, partitions: int, batch_size
     for chatty in ("faust", "mode"):  # they narrate every start and stop at INFO: operators need their warnings
         logging.getLogger(chatty).setLevel(logging.WARNING)
     seconds = session_timeout_ms / 1000
-    return faust.App(
+    return _App(
         group,
         broker=";".join(f"kafka://{server}" for server in bootstrap_servers.split(",")),
         broker_credentials=_credentials(kafka.connection(bootstrap_servers)),

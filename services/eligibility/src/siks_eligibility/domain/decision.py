@@ -199,6 +199,9 @@ def decide_persons(
     household_conditions = _household_conditions(household, active_members, rank, rule, on)
     household_inputs = _inputs(household, active_members, rank, on)
     household_ending: Ending | None = None
+    # the same for every member: worked out once per household (a death re-decides a few hundred per batch)
+    regency, in_regency_since = household.regency_on(on), household.regency_since(on)
+    welfare_rank, decile = (rank.rank, rank.decile) if rank else (None, None)
     decisions = []
     for nik in sorted(household.members):
         member = household.members[nik]
@@ -219,12 +222,12 @@ def decide_persons(
                 ending = household_ending
         decisions.append(Decision(
             program=rule.program, beneficiary=Beneficiary(household.household_id, nik), eligible=eligible,
-            regency=household.regency_on(on), rule_version=rule.version, weights_version=weights_version, basis=basis,
+            regency=regency, rule_version=rule.version, weights_version=weights_version, basis=basis,
             household_position=household.last_position, conditions=tuple(conditions),
             inputs=MappingProxyType({**household_inputs, "age": age, "status": status.value,
                                      "education": member.education.value, "attending_school": member.attending_school}),
-            welfare_rank=rank.rank if rank else None, decile=rank.decile if rank else None,
+            welfare_rank=welfare_rank, decile=decile,
             end_reason=ending[0] if ending else None, ended_on=ending[1] if ending else None,
-            in_regency_since=household.regency_since(on),
+            in_regency_since=in_regency_since,
         ))
     return decisions
