@@ -96,8 +96,13 @@ class Lifecycle:
         return version
 
     async def abandoned_builds(self) -> list[int]:
-        """Versions left BUILDING by a rebuild that stopped (call only while holding the rebuild lock)."""
-        return [v.version for v in await versions.all_versions(self.pool) if v.state is VersionState.BUILDING]
+        """Versions a rebuild that stopped left behind (call only while holding the rebuild lock): those still
+        BUILDING, and those built but never switched in, READY and newer than the version served. A version kept
+        after a switch (`drop_previous=False`) is older than the one served, and stays."""
+        served = await versions.current(self.pool)
+        return [v.version for v in await versions.all_versions(self.pool)
+                if v.state is VersionState.BUILDING
+                or (v.state is VersionState.READY and served is not None and v.version > served)]
 
     async def progress(self, version: int) -> Progress:
         found = await versions.get(self.pool, version)

@@ -17,7 +17,7 @@ async def rebuild(lifecycle: Lifecycle, *, on: date, report: Callable[[Progress]
     """Replay the whole log into a new version while the served one keeps answering, decide it, let it catch up
     with what arrived meanwhile, then switch the pointer to it (and drop the previous version unless kept).
     One rebuild at a time: raises RebuildUnderWay if another holds the rebuild lock; versions an earlier rebuild
-    left building are retired first."""
+    left behind (still building, or built and never switched in) are retired first."""
     async with lifecycle.pool.acquire() as lock:
         if not await versions.try_lock_rebuild(lock):
             raise RebuildUnderWay("another rebuild is under way")

@@ -87,6 +87,30 @@ async def test_a_second_rebuild_is_refused_while_one_runs_and_the_next_retires_t
     assert await versions.current(lifecycle.pool) == rebuilt.version == 3
 
 
+async def test_a_version_built_but_never_switched_in_is_retired_by_the_next_rebuild_and_a_kept_one_is_not(
+        lifecycle, publish, monkeypatch):
+    await publish(registry_log(50))
+    await lifecycle.first(ON)
+    kept = await worker.rebuild(lifecycle, on=ON, drop_previous=False)  # version 2 served, version 1 kept
+    switch = lifecycle.switch
+
+    async def stopped_before_the_switch(version: int, **options) -> None:
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(lifecycle, "switch", stopped_before_the_switch)
+    with pytest.raises(asyncio.CancelledError):
+        await worker.rebuild(lifecycle, on=ON)  # version 3: built, READY, never served
+    monkeypatch.setattr(lifecycle, "switch", switch)
+    assert {v.version: v.state for v in await versions.all_versions(lifecycle.pool)} == {
+        1: VersionState.READY, 2: VersionState.READY, 3: VersionState.READY}
+
+    rebuilt = await worker.rebuild(lifecycle, on=ON)
+    states = {v.version: v.state for v in await versions.all_versions(lifecycle.pool)}
+    assert states == {1: VersionState.READY, 2: VersionState.RETIRED, 3: VersionState.RETIRED, 4: VersionState.READY}
+    assert await versions.current(lifecycle.pool) == rebuilt.version == 4 and kept.version == 2
+    assert not await lifecycle.pool.fetchval("SELECT to_regclass($1) IS NOT NULL", VersionTables(3).decisions)
+
+
 async def test_the_running_worker_follows_the_pointer_to_the_rebuilt_version_and_keeps_it_current(lifecycle, publish):
     log = registry_log(60)
     earlier, later = log[:-10], log[-10:]
