@@ -102,8 +102,10 @@ class EmbeddedPostgres:
         stale = self.data_dir / "postmaster.pid"
         if stale.exists() and not _pid_alive(stale):
             stale.unlink()
+        # TCP only: every client connects to 127.0.0.1, and a Unix socket in the data directory would stop a server
+        # whose directory lies deeper than a socket path may be long (107 bytes)
         options = ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1",
-                   "-c", f"unix_socket_directories={self.data_dir}", *NIK_SAFE_LOGGING]
+                   "-c", "unix_socket_directories=", *NIK_SAFE_LOGGING]
         if not self.durable:  # test servers: speed over crash safety
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         with open(self.log_file, "ab") as log:  # the child has its own copy of the descriptor
