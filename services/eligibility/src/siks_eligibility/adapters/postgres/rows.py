@@ -50,7 +50,7 @@ async def insert_events(connection: asyncpg.Connection, tables: VersionTables, e
     """Keep the events; one already kept at its stream version is left as it is (the inbox is the first guard)."""
     await connection.execute(
         f"INSERT INTO {tables.events} (household_id, stream_version, type, data, recorded_at)"
-        " SELECT h, v, t, d::jsonb, r FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[])"
+        " SELECT h, v, t, d::json, r FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[])"
         " AS e(h, v, t, d, r) ON CONFLICT DO NOTHING",
         [e.household_id for e in events], [e.stream_version for e in events], [e.type for e in events],
         [_json(e.data) for e in events], [e.recorded_at for e in events])

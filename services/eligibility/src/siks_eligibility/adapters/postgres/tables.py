@@ -46,7 +46,7 @@ class VersionTables:
                 household_id text NOT NULL,
                 stream_version integer NOT NULL,
                 type text NOT NULL,
-                data jsonb NOT NULL,
+                data json NOT NULL,     -- json, as the decisions' documents: kept and read back whole, never queried
                 recorded_at timestamptz NOT NULL,
                 PRIMARY KEY (household_id, stream_version))""",
             f"""CREATE TABLE IF NOT EXISTS {self.households} (
