@@ -159,18 +159,23 @@ class BatchApplier:
 
     async def apply(self, tp: TopicPartition, records: list[ConsumerRecord]) -> Outcome:
         """Apply `records` (in offset order); raise only transient failures, having changed nothing."""
-        items = [decode(r, self.topic_prefix) for r in records]
+        return await self._apply_items(tp, [decode(r, self.topic_prefix) for r in records])
+
+    async def _apply_items(self, tp: TopicPartition, items: list[Item], *, together: bool = True) -> Outcome:
+        """`apply` of decoded records: all in one transaction (unless `together` is False: that was just tried),
+        then, if that fails, one by one."""
         connection = await acquire(self.pool, self.acquire_timeout)
         try:
-            try:
-                async with connection.transaction():
-                    outcome = (await self._apply_together(connection, {tp: items}))[tp]
-                outcome.committed()
-                return outcome
-            except DATABASE_UNAVAILABLE:
-                raise
-            except Exception as exc:  # noqa: BLE001 - isolate the event at fault (or retry the race) one by one
-                log.debug("batch split", extra={"consumer": self.consumer, "error": repr(exc)})
+            if together:
+                try:
+                    async with connection.transaction():
+                        outcome = (await self._apply_together(connection, {tp: items}))[tp]
+                    outcome.committed()
+                    return outcome
+                except DATABASE_UNAVAILABLE:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - isolate the event at fault (or retry the race) one by one
+                    log.debug("batch split", extra={"consumer": self.consumer, "error": repr(exc)})
             return await self._apply_one_by_one(connection, tp, items)
         finally:
             await self.pool.release(connection)
@@ -196,7 +201,8 @@ class BatchApplier:
             log.debug("batch of partitions split", extra={"consumer": self.consumer, "error": repr(exc)})
         finally:
             await self.pool.release(connection)
-        return {tp: await self.apply(tp, records) for tp, records in batches.items() if records}
+        # each partition alone (a lone partition's batch was just tried whole: straight to one by one); decoded once
+        return {tp: await self._apply_items(tp, items, together=len(decoded) > 1) for tp, items in decoded.items()}
 
     async def _apply_together(self, connection: asyncpg.Connection,
                               batches: dict[TopicPartition, list[Item]]) -> dict[TopicPartition, Outcome]:
